@@ -1,0 +1,3 @@
+from auditprep.cli import main
+
+main()

@@ -1,0 +1,327 @@
+"""The control catalog: themes, controls, frameworks, concepts and check metadata, loaded strictly.
+
+Everything here comes from YAML files. Loading checks each file against the models (unknown keys,
+wrong types), then checks the references between files (a control's checks, concepts, mapped
+requirements; a concept's related concepts) and reports each problem as one sentence naming the
+file and line. Requirement -> control links are derived from the controls' ``mappings`` so there
+is a single source of truth; a requirement nobody addresses must say why (``not_covered``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from auditprep import paths, yamlsource
+from auditprep.errors import InvalidInput
+from auditprep.models import (
+    CheckMeta,
+    Concept,
+    Control,
+    Framework,
+    QuestionType,
+    Requirement,
+    Theme,
+)
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class _ThemeFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    themes: list[Theme]
+
+
+class _ControlFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    controls: list[Control]
+
+
+class _ConceptFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    concepts: list[Concept]
+
+
+class _CheckFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    checks: list[CheckMeta]
+
+
+_MESSAGES = {
+    "extra_forbidden": "unknown key",
+    "missing": "required key is missing",
+}
+
+
+def _describe(error: dict[str, Any]) -> str:
+    kind = error.get("type", "")
+    if kind in _MESSAGES:
+        return _MESSAGES[kind]
+    return str(error.get("msg", "invalid value")).rstrip(".")
+
+
+@dataclass
+class Problems:
+    """Every problem found, in file order; ``raise_first`` turns them into one error."""
+
+    items: list[str] = field(default_factory=list)
+
+    def add(self, where: str, message: str) -> None:
+        self.items.append(f"{where}: {message}.")
+
+    def raise_if_any(self) -> None:
+        if self.items:
+            more = f" ({len(self.items) - 1} more problem(s); run 'auditprep questionnaires validate')" if len(
+                self.items
+            ) > 1 else ""
+            raise InvalidInput(self.items[0].rstrip(".") + more + ".")
+
+
+def _parse(model: type[M], path: Path, problems: Problems) -> tuple[M | None, yamlsource.Locator | None]:
+    try:
+        data, locator = yamlsource.load(path)
+    except InvalidInput as exc:
+        problems.items.append(exc.message)
+        return None, None
+    if not isinstance(data, dict):
+        problems.add(f"{path}:1", "expected a mapping at the top of the file")
+        return None, locator
+    try:
+        return model.model_validate(data), locator
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = err["loc"]
+            problems.add(locator.where(loc), f"key '{yamlsource.format_loc(loc)}': {_describe(err)}")
+        return None, locator
+
+
+@dataclass
+class _Located:
+    obj: Any
+    where: yamlsource.Locator
+    loc: tuple[Any, ...]
+
+    def at(self, *more: Any) -> str:
+        return self.where.where(self.loc + more)
+
+
+@dataclass(frozen=True)
+class Catalog:
+    themes: tuple[Theme, ...]
+    controls: dict[str, Control]
+    frameworks: dict[str, Framework]
+    concepts: dict[str, Concept]
+    checks: dict[str, CheckMeta]
+
+    @cached_property
+    def controls_by_theme(self) -> dict[str, list[Control]]:
+        out: dict[str, list[Control]] = {t.key: [] for t in self.themes}
+        for control in self.controls.values():
+            out[control.theme].append(control)
+        return out
+
+    @cached_property
+    def requirement_controls(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """framework id -> requirement id -> ids of the controls that address it."""
+        out: dict[str, dict[str, list[str]]] = {fid: {} for fid in self.frameworks}
+        for control in self.controls.values():
+            for fid, reqs in control.mappings.items():
+                for rid in reqs:
+                    out.setdefault(fid, {}).setdefault(rid, []).append(control.id)
+        return {fid: {rid: tuple(ids) for rid, ids in reqs.items()} for fid, reqs in out.items()}
+
+    @cached_property
+    def check_controls(self) -> dict[str, tuple[str, ...]]:
+        """check id -> ids of the controls it informs."""
+        out: dict[str, list[str]] = {}
+        for control in self.controls.values():
+            for cid in control.checks:
+                out.setdefault(cid, []).append(control.id)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def requirement(self, framework_id: str, requirement_id: str) -> Requirement | None:
+        fw = self.frameworks.get(framework_id)
+        if fw is None:
+            return None
+        return next((r for r in fw.requirements if r.id == requirement_id), None)
+
+    def theme_title(self, key: str) -> str:
+        return next((t.title for t in self.themes if t.key == key), key)
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+
+
+def collect_problems(
+    root: Path | None = None, extra_control_dirs: Sequence[Path] = ()
+) -> tuple[Catalog | None, Problems]:
+    """Load everything and return the catalog (when loadable) with every problem found."""
+    root = root or paths.questionnaires_dir()
+    problems = Problems()
+    if not root.is_dir():
+        problems.add(str(root), "the questionnaire folder does not exist")
+        return None, problems
+
+    themes_file, _ = _parse(_ThemeFile, root / "themes.yaml", problems)
+    themes = tuple(themes_file.themes) if themes_file else ()
+
+    def gather(model: type[M], folders: Iterable[Path], attr: str) -> list[_Located]:
+        found: list[_Located] = []
+        for folder in folders:
+            if not folder.is_dir():
+                problems.add(str(folder), "the folder does not exist")
+                continue
+            for path in _yaml_files(folder):
+                parsed, locator = _parse(model, path, problems)
+                if parsed is None or locator is None:
+                    continue
+                for i, obj in enumerate(getattr(parsed, attr)):
+                    found.append(_Located(obj, locator, (attr, i)))
+        return found
+
+    located_controls = gather(_ControlFile, [root / "controls", *extra_control_dirs], "controls")
+    located_concepts = gather(_ConceptFile, [root / "concepts"], "concepts")
+    located_checks = gather(_CheckFile, [root / "checks"], "checks")
+
+    frameworks: dict[str, Framework] = {}
+    fw_where: dict[str, yamlsource.Locator] = {}
+    fw_dir = root / "frameworks"
+    for path in _yaml_files(fw_dir) if fw_dir.is_dir() else []:
+        fw, locator = _parse(Framework, path, problems)
+        if fw is None or locator is None:
+            continue
+        if fw.id in frameworks:
+            problems.add(locator.where(("id",)), f"framework '{fw.id}' is defined twice")
+            continue
+        frameworks[fw.id] = fw
+        fw_where[fw.id] = locator
+
+    def unique(located: list[_Located], key: str, what: str) -> dict[str, _Located]:
+        out: dict[str, _Located] = {}
+        for item in located:
+            ident = getattr(item.obj, key)
+            if ident in out:
+                problems.add(item.at(key), f"duplicate {what} id '{ident}' (first defined at {out[ident].at(key)})")
+            else:
+                out[ident] = item
+        return out
+
+    # Coverage rules ("nobody maps this") would only echo a file that failed to parse.
+    complete = not problems.items
+    controls = unique(located_controls, "id", "control")
+    concepts = unique(located_concepts, "key", "concept")
+    checks = unique(located_checks, "id", "check")
+    theme_keys = {t.key for t in themes}
+
+    # frameworks: sections and duplicate requirements
+    req_index: dict[str, dict[str, tuple[Requirement, int]]] = {}
+    for fid, fw in frameworks.items():
+        sections = {s.id for s in fw.sections}
+        reqs: dict[str, tuple[Requirement, int]] = {}
+        for i, req in enumerate(fw.requirements):
+            where = fw_where[fid].where(("requirements", i, "id"))
+            if req.id in reqs:
+                problems.add(where, f"duplicate requirement id '{req.id}' in framework '{fid}'")
+            reqs[req.id] = (req, i)
+            if req.section not in sections:
+                problems.add(where, f"requirement '{req.id}' names section '{req.section}', which is not listed")
+        req_index[fid] = reqs
+
+    # controls: theme, questions, references
+    mapped: dict[str, set[str]] = {fid: set() for fid in frameworks}
+    referenced_concepts: set[str] = set()
+    referenced_checks: set[str] = set()
+    seen_questions: dict[str, str] = {}
+    for cid, item in controls.items():
+        control: Control = item.obj
+        if control.theme not in theme_keys:
+            problems.add(item.at("theme"), f"control {cid} names unknown theme '{control.theme}'")
+        if control.questions[0].type is not QuestionType.STATUS:
+            problems.add(item.at("questions", 0), f"control {cid}: the first question must be of type 'status'")
+        for qi, q in enumerate(control.questions):
+            if not q.id.startswith(cid + "."):
+                problems.add(item.at("questions", qi, "id"), f"question id '{q.id}' must start with '{cid}.'")
+            if q.id in seen_questions:
+                problems.add(item.at("questions", qi, "id"), f"duplicate question id '{q.id}'")
+            seen_questions[q.id] = cid
+            if q.type is QuestionType.CHOICE and len(q.choices) < 2:
+                problems.add(item.at("questions", qi), f"choice question '{q.id}' needs at least two choices")
+            if q.type is not QuestionType.CHOICE and q.choices:
+                problems.add(item.at("questions", qi, "choices"), f"question '{q.id}' is not a choice question")
+        for ci, check_id in enumerate(control.checks):
+            referenced_checks.add(check_id)
+            if check_id not in checks:
+                problems.add(item.at("checks", ci), f"control {cid} names unknown check '{check_id}'")
+        for ki, key in enumerate(control.concepts):
+            referenced_concepts.add(key)
+            if key not in concepts:
+                problems.add(item.at("concepts", ki), f"control {cid} names unknown concept '{key}'")
+        for fid, reqs in control.mappings.items():
+            if fid not in frameworks:
+                problems.add(item.at("mappings", fid), f"control {cid} maps unknown framework '{fid}'")
+                continue
+            for ri, rid in enumerate(reqs):
+                entry = req_index[fid].get(rid)
+                if entry is None:
+                    problems.add(
+                        item.at("mappings", fid, ri), f"control {cid} maps '{rid}', which is not a {fid} requirement"
+                    )
+                elif entry[0].not_covered:
+                    problems.add(
+                        item.at("mappings", fid, ri),
+                        f"control {cid} maps '{rid}', which {fid} lists as not covered",
+                    )
+                mapped[fid].add(rid)
+
+    for fid, reqs in req_index.items():
+        for rid, (req, i) in reqs.items():
+            if complete and not req.not_covered and rid not in mapped[fid]:
+                problems.add(
+                    fw_where[fid].where(("requirements", i, "id")),
+                    f"{fid} requirement '{rid}' is addressed by no control; map it or give 'not_covered' a reason",
+                )
+
+    for key, item in concepts.items():
+        concept: Concept = item.obj
+        for ri, rel in enumerate(concept.related):
+            if rel not in concepts:
+                problems.add(item.at("related", ri), f"concept '{key}' relates to unknown concept '{rel}'")
+        for fid, rids in concept.requirements.items():
+            if fid not in frameworks:
+                problems.add(item.at("requirements", fid), f"concept '{key}' names unknown framework '{fid}'")
+                continue
+            for ri, rid in enumerate(rids):
+                if rid not in req_index[fid]:
+                    problems.add(
+                        item.at("requirements", fid, ri),
+                        f"concept '{key}' cites '{rid}', which is not a {fid} requirement",
+                    )
+        if complete and controls and key not in referenced_concepts:
+            problems.add(item.at("key"), f"concept '{key}' is referenced by no control")
+
+    for check_id, item in checks.items():
+        if complete and controls and check_id not in referenced_checks:
+            problems.add(item.at("id"), f"check '{check_id}' informs no control")
+
+    catalog = Catalog(
+        themes=themes,
+        controls={k: v.obj for k, v in controls.items()},
+        frameworks=frameworks,
+        concepts={k: v.obj for k, v in concepts.items()},
+        checks={k: v.obj for k, v in checks.items()},
+    )
+    return catalog, problems
+
+
+def load_catalog(root: Path | None = None, extra_control_dirs: Sequence[Path] = ()) -> Catalog:
+    """Load the catalog or raise one InvalidInput naming the first problem's file and line."""
+    catalog, problems = collect_problems(root, extra_control_dirs)
+    problems.raise_if_any()
+    assert catalog is not None
+    return catalog

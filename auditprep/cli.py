@@ -1,0 +1,291 @@
+"""The command line: a stable contract for people, scripts and CI.
+
+Start-up stays fast because each command imports what it needs when it runs. Every error a user
+can cause reaches stderr as one sentence with a non-zero exit code; a traceback is a bug.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+if TYPE_CHECKING:
+    from auditprep.catalog import Catalog
+    from auditprep.store import Engagement
+
+FRAMEWORK_CHOICES = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate")
+EXIT_PARTIAL = 4  # collection stored, but some calls were denied or failed
+
+
+def actor() -> str:
+    """Who is acting: AUDITPREP_USER, else the login name and host."""
+    explicit = os.environ.get("AUDITPREP_USER")
+    if explicit:
+        return explicit
+    import getpass
+    import socket
+
+    try:
+        user = getpass.getuser()
+    except Exception:  # no login name in some containers
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    click.echo(f"auditprep: {message}", err=True)
+    sys.exit(code)
+
+
+def extra_control_dirs(ctx: click.Context) -> list[Path]:
+    dirs = list(ctx.obj.get("controls", ()))
+    env = os.environ.get("AUDITPREP_CONTROLS")
+    if env:
+        dirs.extend(Path(p) for p in env.split(os.pathsep) if p)
+    return dirs
+
+
+def load_catalog(ctx: click.Context) -> Catalog:
+    from auditprep.catalog import load_catalog as _load
+
+    return _load(extra_control_dirs=extra_control_dirs(ctx))
+
+
+def open_engagement(path: Path, *, readonly: bool = False) -> Engagement:
+    from auditprep.store import Engagement
+
+    return Engagement.open(path, readonly=readonly)
+
+
+class Main(click.Group):
+    """Turns every expected failure into one sentence on stderr."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        import sqlite3
+
+        from auditprep.errors import AuditprepError
+
+        try:
+            return super().invoke(ctx)
+        except AuditprepError as exc:
+            fail(exc.message, exc.exit_code)
+        except sqlite3.DatabaseError as exc:
+            fail(f"the engagement file is damaged or unreadable ({exc}).", 2)
+        except KeyboardInterrupt:
+            fail("interrupted; everything saved before the interruption is intact.", 130)
+        except OSError as exc:
+            where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
+            fail(f"could not access{where}: {exc.strerror or exc}.", 1)
+
+
+@click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
+@click.option(
+    "--controls",
+    "controls",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Extra folder of organisation control files (also AUDITPREP_CONTROLS).",
+)
+@click.version_option(package_name="auditprep", prog_name="auditprep")
+@click.pass_context
+def main(ctx: click.Context, controls: tuple[Path, ...]) -> None:
+    """Prepare container workloads on AWS for PCI DSS, HIPAA, HITRUST and FedRAMP audits.
+
+    Run without a command to open the assistant.
+    """
+    ctx.ensure_object(dict)
+    ctx.obj["controls"] = controls
+    if ctx.invoked_subcommand is None:
+        click.echo(ctx.get_help())
+
+
+# --- engagement -------------------------------------------------------------------------------
+
+
+@main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.option("--framework", "frameworks", multiple=True, required=True, type=click.Choice(FRAMEWORK_CHOICES))
+@click.option("--name", help="Engagement name (default: the file name).")
+@click.option("--organisation", "--organization", "organisation", default="", help="Organisation being assessed.")
+@click.pass_context
+def init(ctx: click.Context, engagement: Path, frameworks: tuple[str, ...], name: str | None, organisation: str) -> None:
+    """Create a new engagement file (never overwrites one)."""
+    from auditprep.store import Engagement
+
+    load_catalog(ctx)  # refuse to start an engagement on a broken catalog
+    unique = tuple(dict.fromkeys(frameworks))
+    with Engagement.create(
+        engagement, name=name or engagement.stem, organisation=organisation, frameworks=unique, actor=actor()
+    ):
+        pass
+    click.echo(f"Created {engagement} for {', '.join(unique)}.")
+
+
+@main.command()
+@click.pass_context
+def frameworks(ctx: click.Context) -> None:
+    """List the frameworks with their requirement and control counts."""
+    catalog = load_catalog(ctx)
+    rows = [("ID", "FRAMEWORK", "VERSION", "REQUIREMENTS", "COVERED", "CONTROLS")]
+    for fw in catalog.frameworks.values():
+        links = catalog.requirement_controls.get(fw.id, {})
+        covered = sum(1 for r in fw.requirements if not r.not_covered)
+        controls = {c for ids in links.values() for c in ids}
+        rows.append((fw.id, fw.name, fw.version, str(len(fw.requirements)), str(covered), str(len(controls))))
+    from auditprep.textfmt import table
+
+    click.echo(table(rows))
+
+
+@main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def status(ctx: click.Context, engagement: Path, as_json: bool) -> None:
+    """Progress per framework and theme: answered, in place, gaps, exceptions, not evaluated."""
+    from auditprep.summary import status_report
+
+    catalog = load_catalog(ctx)
+    with open_engagement(engagement, readonly=True) as eng:
+        report = status_report(eng, catalog)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(report, indent=2))
+    else:
+        from auditprep.summary import render_status
+
+        click.echo(render_status(report))
+
+
+@main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.option("--framework", type=click.Choice(FRAMEWORK_CHOICES), help="Only findings informing this framework.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@click.pass_context
+def findings(ctx: click.Context, engagement: Path, framework: str | None, as_json: bool) -> None:
+    """The automated findings of the latest evaluation."""
+    from auditprep.summary import findings_rows, render_findings
+
+    catalog = load_catalog(ctx)
+    with open_engagement(engagement, readonly=True) as eng:
+        rows = findings_rows(eng, catalog, framework)
+    if as_json:
+        import json
+
+        click.echo(json.dumps(rows, indent=2))
+    else:
+        click.echo(render_findings(rows))
+
+
+@main.group()
+def answers() -> None:
+    """Export answers to YAML, or import them back."""
+
+
+@answers.command("export")
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def answers_export(ctx: click.Context, engagement: Path, output: Path) -> None:
+    """Write the current answers to a YAML file."""
+    from auditprep.answers import export_answers
+
+    catalog = load_catalog(ctx)
+    with open_engagement(engagement, readonly=True) as eng:
+        n = export_answers(eng, catalog, output)
+    click.echo(f"Exported {n} answer(s) to {output}.")
+
+
+@answers.command("import")
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.pass_context
+def answers_import(ctx: click.Context, engagement: Path, file: Path) -> None:
+    """Validate a YAML answers file completely, then record it in one transaction."""
+    from auditprep.answers import import_answers
+
+    catalog = load_catalog(ctx)
+    with open_engagement(engagement) as eng:
+        recorded, unchanged = import_answers(eng, catalog, file, actor())
+    click.echo(f"Recorded {recorded} answer(s); {unchanged} unchanged.")
+
+
+@main.group()
+def questionnaires() -> None:
+    """Validate control libraries; print the JSON Schema for editors."""
+
+
+@questionnaires.command("validate")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_context
+def questionnaires_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None:
+    """Validate the shipped questionnaires plus any extra control folders or files given."""
+    import shutil
+    import tempfile
+
+    from auditprep.catalog import collect_problems
+
+    dirs = list(extra_control_dirs(ctx))
+    tmp = None
+    for p in paths:
+        if p.is_dir():
+            dirs.append(p)
+        elif p.is_file():
+            tmp = tmp or Path(tempfile.mkdtemp(prefix="auditprep-validate-"))
+            shutil.copy(p, tmp / p.name)
+        else:
+            fail(f"{p} does not exist.", 2)
+    try:
+        catalog, problems = collect_problems(extra_control_dirs=[*dirs, *([tmp] if tmp else [])])
+    finally:
+        if tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
+    if problems.items:
+        text = "\n".join(problems.items)
+        if tmp:
+            for p in paths:
+                if p.is_file():
+                    text = text.replace(str(tmp / p.name), str(p))
+        click.echo(text, err=True)
+        sys.exit(2)
+    assert catalog is not None
+    click.echo(
+        f"Valid: {len(catalog.controls)} controls, {len(catalog.frameworks)} frameworks, "
+        f"{len(catalog.concepts)} concepts, {len(catalog.checks)} checks."
+    )
+
+
+@questionnaires.command("schema")
+@click.option("--kind", type=click.Choice(["controls", "framework", "concepts", "checks"]), default="controls")
+def questionnaires_schema(kind: str) -> None:
+    """Print the JSON Schema of a questionnaire file kind."""
+    import json
+
+    from auditprep.schema import json_schema
+
+    click.echo(json.dumps(json_schema(kind), indent=2))
+
+
+@main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+def verify(engagement: Path) -> None:
+    """Check an engagement's hash chain and records: exit 0 intact, 1 altered, 2 unreadable."""
+    from auditprep.store.verify import verify_engagement
+
+    with open_engagement(engagement, readonly=True) as eng:
+        problems = verify_engagement(eng)
+        head = eng.fingerprint()
+    if problems:
+        for p in problems:
+            click.echo(f"ALTERED: {p}", err=True)
+        fail(f"{engagement} has been altered outside auditprep ({len(problems)} problem(s)).", 1)
+    click.echo(f"Intact: {engagement}; fingerprint {head}.")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,274 @@
+"""The domain model: what the questionnaires, the evidence and the findings are.
+
+These models know nothing about widgets, AWS or Docker. The questionnaire models are strict
+(unknown keys are errors) because they are loaded from files people edit by hand; a typo must
+fail loudly rather than silently drop a mapping an assessor relies on.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+FRAMEWORK_IDS = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate")
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- questionnaires ---------------------------------------------------------------------------
+
+
+class QuestionType(str, enum.Enum):
+    """How a question is answered.
+
+    ``status`` is the implementation question every control starts with: yes / partial / no /
+    n-a, always with a narrative, because an assessor wants the how, not just the yes.
+    """
+
+    STATUS = "status"
+    CHOICE = "choice"
+    DATE = "date"
+    NUMBER = "number"
+    TEXT = "text"
+
+
+STATUS_ANSWERS = ("yes", "partial", "no", "n-a")
+
+
+class Question(Strict):
+    id: str
+    text: str
+    type: QuestionType
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+    @field_validator("choices")
+    @classmethod
+    def _unique_choices(cls, v: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(v)) != len(v):
+            raise ValueError("choices must be unique")
+        return v
+
+
+class Theme(Strict):
+    key: str
+    title: str
+    summary: str
+
+
+class Control(Strict):
+    id: str = Field(pattern=r"^[A-Z]{2,4}-\d{2}$")
+    title: str
+    theme: str
+    questions: tuple[Question, ...] = Field(min_length=1)
+    guidance: str
+    evidence: tuple[str, ...] = Field(min_length=1)
+    checks: tuple[str, ...] = ()
+    concepts: tuple[str, ...] = ()
+    mappings: dict[str, tuple[str, ...]]
+
+    @property
+    def status_question(self) -> Question | None:
+        return next((q for q in self.questions if q.type is QuestionType.STATUS), None)
+
+
+class Section(Strict):
+    id: str
+    title: str
+
+
+class Requirement(Strict):
+    id: str
+    title: str
+    section: str
+    # HIPAA implementation specifications are "required" or "addressable"; standards are "standard".
+    designation: Literal["required", "addressable", "standard"] | None = None
+    # A requirement the tool does not address is listed with the reason, so coverage is honest.
+    not_covered: str | None = None
+    note: str = ""
+
+
+class Framework(Strict):
+    id: str
+    name: str
+    version: str
+    publisher: str
+    description: str
+    sections: tuple[Section, ...]
+    requirements: tuple[Requirement, ...]
+
+
+class DiagramNode(Strict):
+    label: str
+    detail: str = ""
+
+
+class Diagram(Strict):
+    """A small left-to-right or side-by-side diagram, drawn as text in the terminal and SVG in reports."""
+
+    kind: Literal["flow", "columns"]
+    title: str
+    nodes: tuple[DiagramNode, ...] = ()
+    # for "columns": each column is a heading and its rows (e.g. who is responsible for what)
+    columns: tuple[dict[str, Any], ...] = ()
+
+
+class Concept(Strict):
+    key: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    name: str
+    aliases: tuple[str, ...] = ()
+    explanation: str
+    why_it_matters: str
+    evidence: tuple[str, ...]
+    requirements: dict[str, tuple[str, ...]] = {}
+    related: tuple[str, ...] = ()
+    diagram: Diagram | None = None
+
+
+class Severity(str, enum.Enum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    MEDIUM = "medium"
+    LOW = "low"
+    INFO = "info"
+
+
+class BenchmarkRef(Strict):
+    benchmark: str
+    version: str
+    id: str
+
+
+class CheckMeta(Strict):
+    """Metadata of an automated check; the function that evaluates it lives in ``auditprep.checks``."""
+
+    id: str = Field(pattern=r"^(aws|docker)\.[a-z0-9_]+\.[a-z0-9_]+$")
+    title: str
+    severity: Severity
+    description: str
+    remediation: str
+    references: tuple[BenchmarkRef, ...] = ()
+
+
+# --- evidence and findings -------------------------------------------------------------------
+
+
+class CallStatus(str, enum.Enum):
+    COLLECTED = "collected"
+    NOT_ENABLED = "not_enabled"
+    ACCESS_DENIED = "access_denied"
+    THROTTLED = "throttled"
+    ERROR = "error"
+
+
+class Source(str, enum.Enum):
+    AWS = "aws"
+    DOCKER = "docker"
+    MANUAL = "manual"
+    IMPORT = "import"
+
+
+class Scope(BaseModel):
+    """Where evidence came from: an AWS account and region, or a Docker host."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    account: str | None = None
+    region: str | None = None
+    host: str | None = None
+
+    def label(self) -> str:
+        if self.host:
+            return self.host
+        parts = [p for p in (self.account, self.region) if p]
+        return "/".join(parts) or "global"
+
+
+class Evidence(BaseModel):
+    """One collected item or one recorded gap.
+
+    ``kind`` is what checks select on (e.g. ``ecs.task_definition``). A gap is an Evidence whose
+    status is not ``collected``: it says which kind could not be collected in which scope and why,
+    so a check over that kind in that scope becomes ``not_evaluated`` instead of passing.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: str = ""
+    source: Source
+    collector: str
+    operation: str
+    kind: str
+    scope: Scope
+    resource: str = ""
+    resource_name: str = ""
+    collected_at: datetime
+    status: CallStatus = CallStatus.COLLECTED
+    message: str = ""
+    data: dict[str, Any] = {}
+    redactions: tuple[str, ...] = ()
+    content_hash: str = ""
+
+
+class FindingStatus(str, enum.Enum):
+    PASS = "pass"
+    FAIL = "fail"
+    WARN = "warn"
+    NOT_EVALUATED = "not_evaluated"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class Finding(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    check: str
+    title: str
+    status: FindingStatus
+    severity: Severity
+    resource: str
+    scope: Scope
+    message: str
+    controls: tuple[str, ...] = ()
+    evidence: tuple[str, ...] = ()
+
+
+# --- engagement records ----------------------------------------------------------------------
+
+
+class Answer(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    control_id: str
+    question_id: str
+    value: str
+    narrative: str = ""
+    answered_by: str
+    answered_at: datetime
+
+
+class Attestation(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    control_id: str
+    attested_by: str
+    attested_at: datetime
+    reattest_days: int = 365
+
+
+class ControlException(BaseModel):
+    """A recorded, owned and expiring exception to a control (a risk acceptance)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    id: int | None = None
+    control_id: str
+    owner: str
+    rationale: str
+    expires: datetime
+    recorded_by: str
+    recorded_at: datetime

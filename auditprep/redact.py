@@ -1,0 +1,57 @@
+"""Redaction of secret values, applied at collection before anything is stored.
+
+Environment variable values are never kept, whatever their name: only names, with a flag for the
+ones that look like secrets. Free text that may embed credentials (image history commands,
+command lines) has the values after secret-looking keys replaced.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+REDACTED = "[REDACTED]"
+
+_SECRET_NAME = re.compile(
+    r"(pass(word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|"
+    r"auth|session|signature|salt|dsn|connection[_-]?string|conn[_-]?str|jwt|cert|license[_-]?key)",
+    re.IGNORECASE,
+)
+# KEY=value or KEY: value or --key=value / --key value where KEY looks secret
+_INLINE = re.compile(
+    r"(?P<key>(?:--?)?[A-Za-z0-9_.-]*(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|"
+    r"private[_-]?key|credential|auth)[A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*|\s+)(?P<value>\"[^\"]*\"|'[^']*'|[^\s;&|]+)",
+    re.IGNORECASE,
+)
+# well-known credential shapes, redacted wherever they appear
+_SHAPES = (
+    re.compile(r"AKIA[0-9A-Z]{16}"),
+    re.compile(r"ASIA[0-9A-Z]{16}"),
+    re.compile(r"gh[pousr]_[A-Za-z0-9]{20,}"),
+    re.compile(r"xox[abpr]-[A-Za-z0-9-]{10,}"),
+    re.compile(r"SWMTKN-1-[A-Za-z0-9-]+"),
+    re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----"),
+    re.compile(r"(?<=://)[^/\s:@]+:[^/\s@]+(?=@)"),  # user:password@ in URLs
+)
+
+
+def looks_secret(name: str) -> bool:
+    return bool(_SECRET_NAME.search(name))
+
+
+def env_names(env: Iterable[str] | None) -> list[dict[str, object]]:
+    """Docker-style ``NAME=value`` strings -> names with a secret-looking flag; values dropped."""
+    out = []
+    for item in env or ():
+        name = item.split("=", 1)[0]
+        out.append({"name": name, "secret_like": looks_secret(name)})
+    return out
+
+
+def text(value: str) -> tuple[str, bool]:
+    """Redact credential-looking values inside free text. Returns (text, whether anything changed)."""
+    original = value
+    value = _INLINE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{REDACTED}", value)
+    for shape in _SHAPES:
+        value = shape.sub(REDACTED, value)
+    return value, value != original

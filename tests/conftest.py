@@ -1,0 +1,35 @@
+"""Shared fixtures for the core tests: a small questionnaire tree and engagement factories."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.fixture
+def mini(tmp_path: Path) -> Path:
+    """A private copy of the minimal valid questionnaire tree, for tests to break."""
+    dest = tmp_path / "q"
+    shutil.copytree(FIXTURES / "mini", dest)
+    return dest
+
+
+class FrozenClock:
+    """A clock that advances one second per call, so event times are distinct and reproducible."""
+
+    def __init__(self, start: datetime = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)):
+        self.now = start
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()

@@ -1,0 +1,145 @@
+"""The engagement file: creation, history, integrity, and clear errors on damaged files."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from auditprep.errors import EngagementError
+from auditprep.models import (
+    Answer,
+    Attestation,
+    CallStatus,
+    ControlException,
+    Evidence,
+    Scope,
+    Source,
+)
+from auditprep.store import Engagement
+from auditprep.store.verify import verify_engagement
+
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+
+
+def make(tmp_path: Path, clock) -> Engagement:
+    return Engagement.create(
+        tmp_path / "acme.engagement", name="acme", organisation="Acme Pay", frameworks=["pci-dss"], actor="ana", clock=clock
+    )
+
+
+def answer(value: str, narrative: str = "", who: str = "ana") -> Answer:
+    return Answer(control_id="HRD-01", question_id="HRD-01.status", value=value, narrative=narrative, answered_by=who, answered_at=T0)
+
+
+def test_create_refuses_to_overwrite(tmp_path: Path, clock) -> None:
+    make(tmp_path, clock).close()
+    before = (tmp_path / "acme.engagement").read_bytes()
+    with pytest.raises(EngagementError, match="already exists"):
+        make(tmp_path, clock)
+    assert (tmp_path / "acme.engagement").read_bytes() == before
+
+
+def test_answers_keep_their_history(tmp_path: Path, clock) -> None:
+    with make(tmp_path, clock) as eng:
+        eng.record_answer(answer("no", "not yet"))
+        eng.record_answer(answer("yes", "all task definitions set privileged false", "bo"))
+        assert eng.answers()["HRD-01.status"].value == "yes"
+        assert [a.value for a in eng.answer_history("HRD-01")] == ["no", "yes"]
+        assert verify_engagement(eng) == []
+
+
+def test_reopen_reads_everything_back(tmp_path: Path, clock) -> None:
+    with make(tmp_path, clock) as eng:
+        eng.record_answer(answer("partial", "two services remain"))
+        eng.attest(Attestation(control_id="HRD-01", attested_by="cio", attested_at=T0, reattest_days=90))
+        eng.add_exception(ControlException(control_id="HRD-01", owner="ops", rationale="legacy agent",
+                                           expires=T0 + timedelta(days=30), recorded_by="ana", recorded_at=T0))
+        att = eng.attach(b"%PDF-1.4 runbook", filename="runbook.pdf", media_type="application/pdf", actor="ana",
+                         control_id="IR-01", description="IR runbook")
+    with Engagement.open(tmp_path / "acme.engagement", readonly=True) as eng:
+        assert eng.info().organisation == "Acme Pay"
+        assert eng.answers()["HRD-01.status"].narrative == "two services remain"
+        assert eng.attestations()["HRD-01"].reattest_days == 90
+        assert eng.exceptions()[0].owner == "ops"
+        assert eng.blob(att.sha256) == b"%PDF-1.4 runbook"
+        assert verify_engagement(eng) == []
+
+
+def test_read_only_open_refuses_writes(tmp_path: Path, clock) -> None:
+    make(tmp_path, clock).close()
+    with Engagement.open(tmp_path / "acme.engagement", readonly=True) as eng:
+        with pytest.raises(EngagementError, match="read-only"):
+            eng.record_answer(answer("yes"))
+
+
+def _evidence(region: str, resource: str, status=CallStatus.COLLECTED) -> Evidence:
+    return Evidence(source=Source.AWS, collector="test", operation="ecs:DescribeClusters", kind="aws.ecs.cluster",
+                    scope=Scope(account="111111111111", region=region), resource=resource, collected_at=T0,
+                    status=status, data={"clusterName": resource})
+
+
+def test_current_evidence_is_latest_run_per_scope(tmp_path: Path, clock) -> None:
+    with make(tmp_path, clock) as eng:
+        eng.add_run(actor="ana", source=Source.AWS, started_at=T0,
+                    evidence=[_evidence("eu-west-1", "a"), _evidence("us-east-1", "b")])
+        eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[_evidence("eu-west-1", "c")])
+        current = {(e.scope.region, e.resource) for e in eng.current_evidence()}
+        assert current == {("eu-west-1", "c"), ("us-east-1", "b")}
+        assert all(e.content_hash for e in eng.current_evidence())
+        assert verify_engagement(eng) == []
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        ("UPDATE answers SET value = 'yes' WHERE id = 1", "answer 1 to HRD-01.status was changed outside auditprep"),
+        ("DELETE FROM answers WHERE id = 1", "was deleted outside auditprep"),
+        ("UPDATE events SET actor = 'mallory' WHERE seq = 2", "event 2 (answer.set HRD-01.status) was altered"),
+        ("UPDATE blobs SET data = CAST('{\"clusterName\":\"x\"}' AS BLOB)", "no longer matches its hash"),
+        ("UPDATE evidence SET resource = 'zzz'", "collection run 1 or its evidence was changed"),
+        ("DELETE FROM events WHERE seq = 2", "event 2 is missing"),
+    ],
+)
+def test_tampering_outside_the_tool_is_detected(tmp_path: Path, clock, sql: str, expected: str) -> None:
+    with make(tmp_path, clock) as eng:
+        eng.record_answer(answer("no", "not yet"))
+        eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[_evidence("eu-west-1", "a")])
+        assert verify_engagement(eng) == []
+    conn = sqlite3.connect(tmp_path / "acme.engagement")
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+    with Engagement.open(tmp_path / "acme.engagement", readonly=True) as eng:
+        problems = verify_engagement(eng)
+    assert any(expected in p for p in problems), problems
+
+
+def test_not_an_engagement(tmp_path: Path) -> None:
+    junk = tmp_path / "notes.engagement"
+    junk.write_text("hello")
+    with pytest.raises(EngagementError, match="not an auditprep engagement file"):
+        Engagement.open(junk)
+    other = tmp_path / "other.db"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.commit()
+    with pytest.raises(EngagementError, match="SQLite database but not an auditprep engagement"):
+        Engagement.open(other)
+
+
+def test_truncated_file_gets_a_clear_error(tmp_path: Path, clock) -> None:
+    with make(tmp_path, clock) as eng:
+        for i in range(300):
+            eng.record_answer(answer("yes", f"narrative {i} " * 20))
+    path = tmp_path / "acme.engagement"
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(EngagementError, match="damaged|truncated"):
+        eng = Engagement.open(path)
+        eng.answers()
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(EngagementError, match="does not exist; create it with 'auditprep init"):
+        Engagement.open(tmp_path / "nope.engagement")
