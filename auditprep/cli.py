@@ -273,6 +273,91 @@ def questionnaires_schema(kind: str) -> None:
 
 @main.command()
 @click.argument("engagement", type=click.Path(path_type=Path))
+@click.option("--profile", "profiles", multiple=True, help="AWS profile (repeatable; default: the standard chain).")
+@click.option("--region", "regions", multiple=True, help="AWS region (repeatable; default: every enabled region).")
+@click.option("--role-arn", "role_arns", multiple=True, help="Role to assume in another account (repeatable).")
+@click.option("--docker", "docker_hosts", multiple=True, help="Docker host URL (repeatable; default: DOCKER_HOST or the local socket).")
+@click.option("--no-aws", is_flag=True, help="Do not collect from AWS.")
+@click.option("--no-docker", is_flag=True, help="Do not collect from Docker.")
+@click.option("--max-rps", type=float, default=20.0, show_default=True, help="Ceiling on AWS requests per second, all threads together.")
+@click.pass_context
+def collect(
+    ctx: click.Context, engagement: Path, profiles: tuple[str, ...], regions: tuple[str, ...], role_arns: tuple[str, ...],
+    docker_hosts: tuple[str, ...], no_aws: bool, no_docker: bool, max_rps: float,
+) -> None:
+    """Collect evidence read-only from AWS and Docker, store it, and evaluate the checks.
+
+    Exit 0 when everything was collected, 4 when something was denied or failed (what was
+    collected is kept), 3 when a source could not be reached at all.
+    """
+    from auditprep.collect import run as runmod
+    from auditprep.progress import TerminalProgress
+
+    if no_aws and no_docker:
+        fail("nothing to collect: both --no-aws and --no-docker were given.", 2)
+    catalog = load_catalog(ctx)
+    runners = []
+    if not no_aws:
+        runners.append(("aws", runmod.aws_runner(runmod.AwsOptions(profiles, regions, role_arns, max_rps))))
+    with open_engagement(engagement) as eng:
+        if not no_docker:
+            runners.append(("docker", runmod.docker_runner(docker_hosts or None, runmod.known_inventories(eng))))
+        with TerminalProgress() as progress:
+            summary = runmod.collect_into(eng, catalog, runners, actor=actor(), progress=progress)
+    from auditprep.summary import render_collect_summary
+
+    click.echo(render_collect_summary(summary))
+    errors = [r for r in summary.results if r.error]
+    for r in errors:
+        click.echo(f"auditprep: {r.source}: {r.error}", err=True)
+    if errors and len(errors) == len(summary.results):
+        sys.exit(3)
+    if not summary.complete:
+        sys.exit(EXIT_PARTIAL)
+
+
+@main.command("aws-policy")
+def aws_policy() -> None:
+    """Print the minimal read-only IAM policy for exactly the AWS calls auditprep makes."""
+    import json
+
+    from auditprep.collect.aws import iam_policy
+
+    click.echo(json.dumps(iam_policy(), indent=2))
+
+
+@main.command()
+@click.argument("term", nargs=-1)
+@click.option("--engagement", "engagement", type=click.Path(path_type=Path),
+              help="Tailor the explanation to what this engagement's evidence shows.")
+@click.option("--width", type=int, default=None, help="Wrap at this many columns (default: the terminal's).")
+@click.pass_context
+def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, width: int | None) -> None:
+    """Explain a container concept in plain language for assessors; without TERM, list them."""
+    import shutil
+
+    from auditprep import concepts as c
+
+    catalog = load_catalog(ctx)
+    width = width or min(100, shutil.get_terminal_size((80, 24)).columns)
+    if not term:
+        click.echo(c.render_index(catalog.concepts, width=width))
+        return
+    text = " ".join(term)
+    concept = c.find(catalog.concepts, text)
+    if concept is None:
+        fail(c.unknown_term_message(catalog.concepts, text), 2)
+    env = None
+    if engagement is not None:
+        from auditprep.environment import environment_of
+
+        with open_engagement(engagement, readonly=True) as eng:
+            env = environment_of(eng.current_evidence())
+    click.echo(c.render_text(concept, width=width, environment=env))
+
+
+@main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
 def verify(engagement: Path) -> None:
     """Check an engagement's hash chain and records: exit 0 intact, 1 altered, 2 unreadable."""
     from auditprep.store.verify import verify_engagement

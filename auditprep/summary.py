@@ -153,3 +153,27 @@ def render_findings(rows: list[dict[str, Any]]) -> str:
         if r["status"] in ("fail", "warn", "not_evaluated"):
             lines.append(f"- [{r['status']}] {r['message']}")
     return "\n".join(lines)
+
+
+def render_collect_summary(summary: Any) -> str:
+    """Per source, service and scope: how many calls were collected, denied, throttled or failed."""
+    rows = [("SOURCE", "SERVICE", "SCOPE", "COLLECTED", "NOT ENABLED", "DENIED", "THROTTLED", "FAILED")]
+    for r in summary.results:
+        if r.error:
+            rows.append((r.source, "-", "-", "0", "0", "0", "0", "unreachable"))
+            continue
+        for (service, scope), c in sorted(r.counts().items()):
+            rows.append((r.source, service, scope, str(c["collected"]), str(c["not_enabled"]),
+                         str(c["access_denied"]), str(c["throttled"]), str(c["error"])))
+    lines = [table(rows, right=range(3, 8))]
+    gaps = summary.gaps()
+    if gaps:
+        lines.append("")
+        lines.append("Gaps (these checks are reported as not evaluated, never as passing):")
+        for ev in gaps[:50]:
+            target = f" {ev.resource_name or ev.resource}" if ev.resource else ""
+            detail = f": {ev.message}" if ev.message else ""
+            lines.append(f"- {ev.scope.label()}{target}: {ev.operation} {ev.status.value.replace('_', ' ')}{detail}")
+        if len(gaps) > 50:
+            lines.append(f"- ... and {len(gaps) - 50} more (see 'auditprep findings').")
+    return "\n".join(lines)
