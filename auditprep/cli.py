@@ -317,13 +317,14 @@ def collect(
 
 
 @main.command("aws-policy")
-def aws_policy() -> None:
+@click.option("--role-arn", "role_arns", multiple=True, help="Also allow assuming this role (repeatable).")
+def aws_policy(role_arns: tuple[str, ...]) -> None:
     """Print the minimal read-only IAM policy for exactly the AWS calls auditprep makes."""
     import json
 
     from auditprep.collect.aws import iam_policy
 
-    click.echo(json.dumps(iam_policy(), indent=2))
+    click.echo(json.dumps(iam_policy(role_arns), indent=2))
 
 
 @main.command()

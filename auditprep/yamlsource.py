@@ -16,6 +16,9 @@ import yaml
 
 from auditprep.errors import InvalidInput
 
+# libyaml's parser when PyYAML was built with it (about ten times faster); same safe semantics.
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Locator:
@@ -90,10 +93,14 @@ def load(path: Path) -> tuple[Any, Locator]:
             "save it as UTF-8."
         ) from None
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        if root is not None:
-            _check_duplicate_keys(root, path)
-        data = yaml.safe_load(text)
+        loader = _LOADER(text)
+        try:
+            root = loader.get_single_node()
+            if root is not None:
+                _check_duplicate_keys(root, path)
+            data = loader.construct_document(root) if root is not None else None
+        finally:
+            loader.dispose()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 1

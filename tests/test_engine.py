@@ -79,3 +79,9 @@ def test_nothing_collected_at_all_is_not_evaluated() -> None:
 def test_missing_implementation_is_reported_not_skipped_silently() -> None:
     result = evaluate([ev(EU)], META, CONTROLS, {})
     assert result.findings == [] and result.missing_implementations == ["aws.ecs.task_privileged"]
+
+
+def test_scope_with_only_resource_gaps_is_not_also_not_applicable() -> None:
+    evidence = [ev(EU), ev(EU, "td/a", status=CallStatus.ACCESS_DENIED)]
+    out = evaluate(evidence, META, CONTROLS, registry(privileged)).findings
+    assert [f.status for f in out] == [FindingStatus.NOT_EVALUATED]

@@ -176,6 +176,7 @@ def run_check(
         yield _finding(meta, controls, r)
 
     for g in list(scope_gaps.values()) + list(resource_gaps.values()):
+        judged.add(g.scope)  # a scope with a gap was looked at: never "not applicable" there
         yield _finding(
             meta,
             controls,

@@ -1,0 +1,149 @@
+"""Logging checks: CloudTrail coverage and integrity, and CloudWatch Logs retention and encryption.
+
+A trail is judged once, in its home region (or the first collected region that lists it when its
+home region was not collected); each region's coverage is judged in that region.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from auditprep.checks.aws._common import failed, passed, resource_gaps, scope_result, unknown, warned, where
+from auditprep.checks.engine import EvidenceView, Result, check
+from auditprep.models import Evidence, FindingStatus
+
+TRAIL = "aws.cloudtrail.trail"
+STATUS = "aws.cloudtrail.trail_status"
+LOG_GROUP = "aws.logs.log_group"
+NO_TRAIL_HOME = "no trail has its home in this region"
+RETENTION_DAYS = 365
+
+
+def _management(trail: dict[str, Any]) -> str:
+    """'all', 'partial' or 'none': which management events the trail records."""
+    best = "none"
+    for sel in trail.get("EventSelectors") or []:
+        if sel.get("IncludeManagementEvents", True):
+            if sel.get("ReadWriteType", "All") == "All":
+                return "all"
+            best = "partial"
+    for adv in trail.get("AdvancedEventSelectors") or []:
+        for field in adv.get("FieldSelectors") or []:
+            if field.get("Field") == "eventCategory" and "Management" in (field.get("Equals") or []):
+                return "all"
+    return best
+
+
+@check("aws.cloudtrail.multi_region", requires=[TRAIL, STATUS], absent="no trail was read here")
+def multi_region(view: EvidenceView) -> Iterator[Result]:
+    for scope in view.scopes(TRAIL):
+        if resource_gaps(view, [STATUS], scope):
+            continue
+        trails = view.items(TRAIL, scope)
+        good = [
+            t
+            for t in trails
+            if t.data.get("IsMultiRegionTrail")
+            and (t.data.get("Status") or {}).get("IsLogging")
+            and _management(t.data) == "all"
+        ]
+        if good:
+            t = good[0]
+            yield passed(
+                t,
+                f"Multi-region trail {t.resource_name} (home {t.data.get('HomeRegion')}) is logging all "
+                f"management events {where(scope)}.",
+            )
+            continue
+        if any("Status" not in t.data for t in trails):
+            yield scope_result(
+                FindingStatus.NOT_EVALUATED,
+                scope,
+                f"Not evaluated {where(scope)}: the status of a trail could not be read.",
+            )
+            continue
+        why = (
+            "no trail covers it"
+            if not trails
+            else (
+                f"its trails ({', '.join(t.resource_name for t in trails)}) are single-region, stopped, or skip "
+                "management events"
+            )
+        )
+        yield scope_result(
+            FindingStatus.FAIL, scope, f"No multi-region trail records all management events {where(scope)}: {why}."
+        )
+
+
+def _judged_trails(view: EvidenceView) -> Iterator[Evidence]:
+    """One record per trail: in its home region when collected there, else the first region listing it."""
+    by_trail: dict[tuple[str | None, str], list[Evidence]] = {}
+    for ev in view.items(TRAIL):
+        by_trail.setdefault((ev.scope.account, ev.resource), []).append(ev)
+    for copies in by_trail.values():
+        home = next((c for c in copies if c.scope.region == c.data.get("HomeRegion")), None)
+        yield home or min(copies, key=lambda c: c.scope.region or "")
+
+
+def _trail(ev: Evidence) -> str:
+    return f"Trail {ev.resource_name} (home {ev.data.get('HomeRegion')}) in account {ev.scope.account}"
+
+
+@check("aws.cloudtrail.log_validation", requires=[TRAIL], absent=NO_TRAIL_HOME)
+def log_validation(view: EvidenceView) -> Iterator[Result]:
+    for ev in _judged_trails(view):
+        if ev.data.get("LogFileValidationEnabled"):
+            yield passed(ev, f"{_trail(ev)} writes signed digest files, so log tampering is detectable.")
+        else:
+            yield failed(ev, f"{_trail(ev)} does not validate its log files, so tampering would go unnoticed.")
+
+
+@check("aws.cloudtrail.kms", requires=[TRAIL], absent=NO_TRAIL_HOME)
+def trail_kms(view: EvidenceView) -> Iterator[Result]:
+    for ev in _judged_trails(view):
+        if ev.data.get("KmsKeyId"):
+            yield passed(ev, f"{_trail(ev)} encrypts its log files with KMS key {ev.data['KmsKeyId']}.")
+        else:
+            yield failed(ev, f"{_trail(ev)} does not encrypt its log files with a KMS key.")
+
+
+@check("aws.cloudtrail.cloudwatch", requires=[TRAIL], absent=NO_TRAIL_HOME)
+def trail_cloudwatch(view: EvidenceView) -> Iterator[Result]:
+    for ev in _judged_trails(view):
+        group = ev.data.get("CloudWatchLogsLogGroupArn")
+        if group:
+            yield passed(ev, f"{_trail(ev)} delivers events to CloudWatch Logs ({group}) for alerting.")
+        else:
+            yield failed(ev, f"{_trail(ev)} does not deliver events to CloudWatch Logs, so no alarm can act on them.")
+
+
+def _group(ev: Evidence) -> str:
+    writers = (ev.data.get("auditprep_derived") or {}).get("written_by") or []
+    return f"Log group {ev.resource_name} (written by {len(writers)} resource(s)) {where(ev.scope)}"
+
+
+@check("aws.logs.retention", requires=[LOG_GROUP], absent="no collected resource writes to a log group here")
+def retention(view: EvidenceView) -> Iterator[Result]:
+    for ev in view.items(LOG_GROUP):
+        if ev.data.get("exists") is False:
+            yield warned(ev, f"{_group(ev)} is referenced but does not exist yet; its retention cannot be shown.")
+            continue
+        days = ev.data.get("retentionInDays")
+        if days is None:
+            yield passed(ev, f"{_group(ev)} keeps events forever (never expires).")
+        elif days >= RETENTION_DAYS:
+            yield passed(ev, f"{_group(ev)} keeps events for {days} days.")
+        else:
+            yield failed(ev, f"{_group(ev)} keeps events for only {days} days; twelve months are expected.")
+
+
+@check("aws.logs.kms", requires=[LOG_GROUP], absent="no collected resource writes to a log group here")
+def logs_kms(view: EvidenceView) -> Iterator[Result]:
+    for ev in view.items(LOG_GROUP):
+        if ev.data.get("exists") is False:
+            yield unknown(ev, f"{_group(ev)} is referenced but does not exist yet.")
+        elif ev.data.get("kmsKeyId"):
+            yield passed(ev, f"{_group(ev)} is encrypted with KMS key {ev.data['kmsKeyId']}.")
+        else:
+            yield failed(ev, f"{_group(ev)} is not encrypted with a KMS key.")

@@ -1,0 +1,129 @@
+"""ECR: registry scanning configuration, repositories (tag immutability, encryption, lifecycle policy)
+and their images, with which images the task definitions in use run.
+
+The registry's scanning configuration is a region-level setting; it is recorded under the
+identifier ``arn:<partition>:ecr:<region>:<account>:registry`` (ECR has no ARN for it). Images
+are identified as ``<repositoryUri>@<digest>``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks
+from auditprep.collect.aws.shared import Shared
+
+REGISTRY_SCANNING = "aws.ecr.registry_scanning"
+REPOSITORY = "aws.ecr.repository"
+LIFECYCLE = "aws.ecr.lifecycle_policy"
+IMAGE = "aws.ecr.image"
+
+
+def collect(ctx: RegionContext, shared: Shared) -> None:
+    acct, region = ctx.account.account_id, ctx.region
+    try:
+        repos = ctx.collect_all("ecr", "DescribeRepositories", "repositories", PaginationConfig={"PageSize": 1000})
+    except ApiFailure as f:
+        for kind in (REPOSITORY, LIFECYCLE, IMAGE):
+            ctx.attempt(kind, "ecr:DescribeRepositories", failure=f)
+        repos = None
+    _registry_scanning(ctx, repos)
+    if repos is None:
+        return
+
+    for repo in repos:
+        key = (repo.get("encryptionConfiguration") or {}).get("kmsKey")
+        if key:
+            shared.use_key(acct, region, key, repo["repositoryArn"])
+        try:
+            policy = ctx.call("ecr", "GetLifecyclePolicy", repositoryName=repo["repositoryName"])
+        except ApiFailure as f:
+            if f.code == "LifecyclePolicyNotFoundException":
+                repo["lifecyclePolicy"] = None
+            else:
+                ctx.attempt(
+                    LIFECYCLE,
+                    "ecr:GetLifecyclePolicy",
+                    failure=f,
+                    resource=repo["repositoryArn"],
+                    name=repo["repositoryName"],
+                )
+        else:
+            repo["lifecyclePolicy"] = {k: policy.get(k) for k in ("lifecyclePolicyText", "lastEvaluatedAt")}
+        ctx.item(REPOSITORY, "ecr:DescribeRepositories", repo["repositoryArn"], repo, name=repo["repositoryName"])
+    ctx.attempt(REPOSITORY, "ecr:DescribeRepositories", count=len(repos))
+    ctx.attempt(LIFECYCLE, "ecr:GetLifecyclePolicy", count=sum(1 for r in repos if r.get("lifecyclePolicy")))
+
+    count = 0
+    for repo in repos:
+        name = repo["repositoryName"]
+        used = shared.images_in_use.get((acct, region, name), {})
+        try:
+            images = ctx.collect_all(
+                "ecr", "DescribeImages", "imageDetails", repositoryName=name, PaginationConfig={"PageSize": 1000}
+            )
+        except ApiFailure as f:
+            ctx.attempt(IMAGE, "ecr:DescribeImages", failure=f, resource=repo["repositoryArn"], name=name)
+            continue
+        for image in images:
+            digest = image.get("imageDigest", "")
+            resource = f"{repo['repositoryUri']}@{digest}"
+            refs = [digest, *image.get("imageTags", [])]
+            in_use_by = sorted({td for ref in refs for td in used.get(ref, ())})
+            derived: dict[str, Any] = {"in_use_by_task_definitions": in_use_by}
+            if in_use_by:
+                with shared.lock:
+                    shared.in_use_digests[(acct, region)][digest] = resource
+                if "imageScanStatus" not in image:
+                    scan = _scan_summary(ctx, name, digest, resource)
+                    if scan is None:
+                        continue
+                    derived["scan"] = scan
+            image["auditprep_derived"] = derived
+            label = f"{name}:{image['imageTags'][0]}" if image.get("imageTags") else f"{name}@{digest[:19]}"
+            ctx.item(IMAGE, "ecr:DescribeImages", resource, image, name=label)
+            count += 1
+    ctx.attempt(IMAGE, "ecr:DescribeImages", count=count)
+
+
+def _scan_summary(ctx: RegionContext, repo: str, digest: str, resource: str) -> dict[str, Any] | None:
+    """Scan status and severity counts of one image, for images in use that DescribeImages did not summarise."""
+    try:
+        resp = ctx.call(
+            "ecr", "DescribeImageScanFindings", repositoryName=repo, imageId={"imageDigest": digest}, maxResults=1
+        )
+    except ApiFailure as f:
+        if f.code == "ScanNotFoundException":
+            return {"imageScanStatus": {"status": "NOT_SCANNED", "description": "no scan exists for this image"}}
+        ctx.attempt(IMAGE, "ecr:DescribeImageScanFindings", failure=f, resource=resource, name=repo)
+        return None
+    findings = resp.get("imageScanFindings") or {}
+    return {
+        "imageScanStatus": resp.get("imageScanStatus"),
+        "imageScanCompletedAt": findings.get("imageScanCompletedAt"),
+        "vulnerabilitySourceUpdatedAt": findings.get("vulnerabilitySourceUpdatedAt"),
+        "findingSeverityCounts": findings.get("findingSeverityCounts", {}),
+    }
+
+
+def _registry_scanning(ctx: RegionContext, repos: list[dict[str, Any]] | None) -> None:
+    resource = ctx.arn("ecr", "registry")
+    try:
+        config = ctx.call("ecr", "GetRegistryScanningConfiguration")
+    except ApiFailure as f:
+        ctx.attempt(REGISTRY_SCANNING, "ecr:GetRegistryScanningConfiguration", failure=f)
+        return
+    per_repo: list[dict[str, Any]] = []
+    failure: ApiFailure | None = None
+    names = [r["repositoryName"] for r in repos or []]
+    for batch in chunks(names, 25):
+        try:
+            resp = ctx.call("ecr", "BatchGetRepositoryScanningConfiguration", repositoryNames=batch)
+        except ApiFailure as f:
+            failure = f
+            break
+        per_repo.extend(resp.get("scanningConfigurations", []))
+    if repos is not None and failure is None:
+        config["repositoryScanningConfigurations"] = per_repo
+    ctx.item(REGISTRY_SCANNING, "ecr:GetRegistryScanningConfiguration", resource, config, name="private registry")
+    ctx.attempt(REGISTRY_SCANNING, "ecr:GetRegistryScanningConfiguration", count=1, failure=failure)

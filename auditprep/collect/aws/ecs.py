@@ -1,0 +1,204 @@
+"""ECS: clusters, services, and the task definitions actually in use plus each family's latest revision.
+
+Task definitions are redacted here, before anything is recorded: environment variable values are
+dropped (names kept, secret-looking names flagged), secret-looking log driver options and docker
+labels are masked, and command lines are scrubbed of inline credentials. ``secrets`` entries are
+references (Secrets Manager or SSM ARNs) and are kept as they are.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditprep import redact
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks
+from auditprep.collect.aws.shared import ImageRef, Shared
+from auditprep.models import CallStatus
+
+CLUSTER = "aws.ecs.cluster"
+SERVICE = "aws.ecs.service"
+TASK_DEFINITION = "aws.ecs.task_definition"
+
+# Names the AWS Config rule for ECS.8 treats as secrets by default, on top of the generic pattern.
+_ECS_SECRET_NAMES = {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "ECS_ENGINE_AUTH_DATA"}
+
+
+def secret_like(name: str) -> bool:
+    return name.upper() in _ECS_SECRET_NAMES or redact.looks_secret(name)
+
+
+def redact_task_definition(td: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """Drop environment values and mask other secret-bearing fields. Returns (copy, redaction paths)."""
+    out = dict(td)
+    done: list[str] = []
+    containers = []
+    for i, original in enumerate(td.get("containerDefinitions", [])):
+        c = dict(original)
+        where = f"containerDefinitions[{i}]"
+        if "environment" in c:
+            c["environment"] = [
+                {"name": e.get("name", ""), "secret_like": secret_like(e.get("name", ""))} for e in c["environment"]
+            ]
+            done.append(f"{where}.environment[*].value")
+        log = c.get("logConfiguration")
+        if isinstance(log, dict) and isinstance(log.get("options"), dict):
+            opts = {}
+            for k, v in log["options"].items():
+                if redact.looks_secret(k):
+                    opts[k] = redact.REDACTED
+                    done.append(f"{where}.logConfiguration.options.{k}")
+                else:
+                    opts[k] = v
+            c["logConfiguration"] = {**log, "options": opts}
+        if isinstance(c.get("dockerLabels"), dict):
+            labels = {}
+            for k, v in c["dockerLabels"].items():
+                if redact.looks_secret(k):
+                    labels[k] = redact.REDACTED
+                    done.append(f"{where}.dockerLabels.{k}")
+                else:
+                    labels[k] = v
+            c["dockerLabels"] = labels
+        for field_name in ("command", "entryPoint"):
+            if isinstance(c.get(field_name), list):
+                scrubbed = []
+                for part in c[field_name]:
+                    new, changed = redact.text(str(part))
+                    scrubbed.append(new)
+                    if changed:
+                        done.append(f"{where}.{field_name}")
+                c[field_name] = scrubbed
+        hc = c.get("healthCheck")
+        if isinstance(hc, dict) and isinstance(hc.get("command"), list):
+            cmd = [redact.text(str(p))[0] for p in hc["command"]]
+            if cmd != hc["command"]:
+                done.append(f"{where}.healthCheck.command")
+            c["healthCheck"] = {**hc, "command": cmd}
+        containers.append(c)
+    if "containerDefinitions" in td:
+        out["containerDefinitions"] = containers
+    return out, tuple(dict.fromkeys(done))
+
+
+def collect(ctx: RegionContext, shared: Shared) -> None:
+    acct, region = ctx.account.account_id, ctx.region
+    try:
+        cluster_arns = ctx.collect_all("ecs", "ListClusters", "clusterArns", PaginationConfig={"PageSize": 100})
+    except ApiFailure as f:
+        for kind in (CLUSTER, SERVICE, TASK_DEFINITION):
+            ctx.attempt(kind, "ecs:ListClusters", failure=f)
+        return
+
+    clusters: list[dict[str, Any]] = []
+    cluster_failure: ApiFailure | None = None
+    for batch in chunks(cluster_arns, 100):
+        try:
+            resp = ctx.call("ecs", "DescribeClusters", clusters=batch, include=["CONFIGURATIONS", "SETTINGS"])
+        except ApiFailure as f:
+            cluster_failure = f
+            continue
+        clusters.extend(resp.get("clusters", []))
+        for failed in resp.get("failures", []):
+            ctx.attempt(
+                CLUSTER,
+                "ecs:DescribeClusters",
+                failure=ApiFailure(
+                    _status_of(failed), "ecs:DescribeClusters", f"ECS reported {failed.get('reason', 'a failure')}"
+                ),
+                resource=failed.get("arn", ""),
+            )
+    for c in clusters:
+        exec_cfg = (c.get("configuration") or {}).get("executeCommandConfiguration") or {}
+        log_cfg = exec_cfg.get("logConfiguration") or {}
+        if log_cfg.get("cloudWatchLogGroupName"):
+            shared.use_log_group(acct, region, log_cfg["cloudWatchLogGroupName"], c["clusterArn"])
+        if exec_cfg.get("kmsKeyId"):
+            shared.use_key(acct, region, exec_cfg["kmsKeyId"], c["clusterArn"])
+        ctx.item(CLUSTER, "ecs:DescribeClusters", c["clusterArn"], c, name=c.get("clusterName", ""))
+    ctx.attempt(CLUSTER, "ecs:DescribeClusters", count=len(clusters), failure=cluster_failure)
+
+    # services, per cluster
+    services: list[dict[str, Any]] = []
+    for arn in cluster_arns:
+        try:
+            svc_arns = ctx.collect_all(
+                "ecs", "ListServices", "serviceArns", cluster=arn, PaginationConfig={"PageSize": 100}
+            )
+        except ApiFailure as f:
+            ctx.attempt(SERVICE, "ecs:ListServices", failure=f, resource=arn, name=arn.rsplit("/", 1)[-1])
+            continue
+        for batch in chunks(svc_arns, 10):
+            try:
+                resp = ctx.call("ecs", "DescribeServices", cluster=arn, services=batch)
+            except ApiFailure as f:
+                for s in batch:
+                    ctx.attempt(SERVICE, "ecs:DescribeServices", failure=f, resource=s, name=s.rsplit("/", 1)[-1])
+                continue
+            services.extend(resp.get("services", []))
+    in_use: dict[str, set[str]] = {}
+    for s in services:
+        s.pop("events", None)  # deployment chatter, not configuration
+        tds = {
+            str(t) for t in [s.get("taskDefinition"), *(d.get("taskDefinition") for d in s.get("deployments", []))] if t
+        }
+        for td in tds:
+            in_use.setdefault(td, set()).add(s["serviceArn"])
+        ctx.item(SERVICE, "ecs:DescribeServices", s["serviceArn"], s, name=s.get("serviceName", ""))
+    ctx.attempt(SERVICE, "ecs:ListServices", count=len(services))
+
+    # task definitions: the latest ACTIVE revision of each family, then in-use revisions not yet seen
+    family_failure: ApiFailure | None = None
+    try:
+        families = ctx.collect_all(
+            "ecs", "ListTaskDefinitionFamilies", "families", status="ACTIVE", PaginationConfig={"PageSize": 100}
+        )
+    except ApiFailure as f:
+        family_failure, families = f, []
+    seen: set[str] = set()
+    for ref in families + sorted(in_use):
+        if ref in seen:
+            continue
+        try:
+            td = ctx.call("ecs", "DescribeTaskDefinition", taskDefinition=ref).get("taskDefinition", {})
+        except ApiFailure as f:
+            ctx.attempt(TASK_DEFINITION, "ecs:DescribeTaskDefinition", failure=f, resource=ref, name=_short(ref))
+            continue
+        arn = td["taskDefinitionArn"]
+        seen.update((ref, arn))
+        _record_task_definition(ctx, shared, td, sorted(in_use.get(arn, ())), latest=ref in families)
+    count = len([r for r in seen if r.startswith("arn:")])
+    ctx.attempt(TASK_DEFINITION, "ecs:ListTaskDefinitionFamilies", count=count, failure=family_failure)
+
+
+def _record_task_definition(
+    ctx: RegionContext, shared: Shared, td: dict[str, Any], services: list[str], *, latest: bool
+) -> None:
+    arn = td["taskDefinitionArn"]
+    acct, region = ctx.account.account_id, ctx.region
+    data, redactions = redact_task_definition(td)
+    images = []
+    for c in data.get("containerDefinitions", []):
+        ref = shared.use_image(c.get("image", ""), arn) if services else ImageRef.parse(c.get("image", ""))
+        images.append({"container": c.get("name", ""), **ref.as_dict()})
+        log = c.get("logConfiguration") or {}
+        opts = log.get("options") or {}
+        if log.get("logDriver") == "awslogs" and opts.get("awslogs-group"):
+            shared.use_log_group(acct, opts.get("awslogs-region", region), opts["awslogs-group"], arn)
+    data["auditprep_derived"] = {
+        "in_use_by_services": services,
+        "latest_revision_of_family": latest,
+        "images": images,
+    }
+    ctx.item(TASK_DEFINITION, "ecs:DescribeTaskDefinition", arn, data, name=_short(arn), redactions=redactions)
+
+
+def _family(td_arn: str) -> str:
+    return _short(td_arn).rsplit(":", 1)[0]
+
+
+def _short(td_arn: str) -> str:
+    return td_arn.rsplit("/", 1)[-1]
+
+
+def _status_of(failure: dict[str, Any]) -> CallStatus:
+    return CallStatus.ACCESS_DENIED if "denied" in str(failure.get("reason", "")).lower() else CallStatus.ERROR

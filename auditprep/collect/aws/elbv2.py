@@ -1,0 +1,73 @@
+"""Elastic Load Balancing v2: listeners of every load balancer and the TLS policies they use.
+
+A policy's protocols come from ``DescribeSSLPolicies`` (what the policy really allows), never
+from its name. Plain HTTP listeners are recorded too: whether they redirect to HTTPS is a check.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext
+from auditprep.collect.aws.shared import Shared
+
+LISTENER = "aws.elbv2.listener"
+SSL_POLICY = "aws.elbv2.ssl_policy"
+SECURE_PROTOCOLS = {"HTTPS", "TLS"}
+
+
+def collect(ctx: RegionContext, shared: Shared) -> None:
+    try:
+        lbs = ctx.collect_all("elbv2", "DescribeLoadBalancers", "LoadBalancers", PaginationConfig={"PageSize": 400})
+    except ApiFailure as f:
+        ctx.attempt(LISTENER, "elasticloadbalancing:DescribeLoadBalancers", failure=f)
+        ctx.attempt(SSL_POLICY, "elasticloadbalancing:DescribeLoadBalancers", failure=f)
+        return
+    listeners: list[dict[str, Any]] = []
+    for lb in lbs:
+        try:
+            found = ctx.collect_all(
+                "elbv2",
+                "DescribeListeners",
+                "Listeners",
+                LoadBalancerArn=lb["LoadBalancerArn"],
+                PaginationConfig={"PageSize": 400},
+            )
+        except ApiFailure as f:
+            ctx.attempt(
+                LISTENER,
+                "elasticloadbalancing:DescribeListeners",
+                failure=f,
+                resource=lb["LoadBalancerArn"],
+                name=lb.get("LoadBalancerName", ""),
+            )
+            continue
+        summary = {k: lb.get(k) for k in ("LoadBalancerName", "LoadBalancerArn", "Scheme", "Type", "DNSName")}
+        for listener in found:
+            listener["auditprep_derived"] = {"load_balancer": summary}
+            listeners.append(listener)
+    for listener in listeners:
+        lb_name = listener["auditprep_derived"]["load_balancer"]["LoadBalancerName"]
+        ctx.item(
+            LISTENER,
+            "elasticloadbalancing:DescribeListeners",
+            listener["ListenerArn"],
+            listener,
+            name=f"{lb_name}:{listener.get('Port')}/{listener.get('Protocol')}",
+        )
+    ctx.attempt(LISTENER, "elasticloadbalancing:DescribeListeners", count=len(listeners))
+
+    names = sorted(
+        {lst["SslPolicy"] for lst in listeners if lst.get("Protocol") in SECURE_PROTOCOLS and lst.get("SslPolicy")}
+    )
+    if not names:
+        ctx.attempt(SSL_POLICY, "elasticloadbalancing:DescribeSSLPolicies", count=0)
+        return
+    try:
+        policies = ctx.collect_all("elbv2", "DescribeSSLPolicies", "SslPolicies", Names=names)
+    except ApiFailure as f:
+        ctx.attempt(SSL_POLICY, "elasticloadbalancing:DescribeSSLPolicies", failure=f)
+        return
+    for policy in policies:
+        ctx.item(SSL_POLICY, "elasticloadbalancing:DescribeSSLPolicies", policy["Name"], policy, name=policy["Name"])
+    ctx.attempt(SSL_POLICY, "elasticloadbalancing:DescribeSSLPolicies", count=len(policies))

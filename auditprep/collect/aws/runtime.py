@@ -1,0 +1,323 @@
+"""How the collector talks to AWS: clients, the global request-rate limit, calls and their outcomes.
+
+Every client carries botocore adaptive retries and timeouts, a guard that refuses operations not
+declared in ``operations.OPERATIONS`` (so nothing but the declared reads can ever be sent), and a
+shared token bucket that caps requests per second across all threads so a production account is
+never hammered. A failed call becomes an ``ApiFailure`` that says which IAM action it needed and
+which ``CallStatus`` it maps to; collectors turn it into recorded evidence, never into silence.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import TYPE_CHECKING, Any
+
+from botocore.config import Config
+from botocore.exceptions import (
+    BotoCoreError,
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    NoCredentialsError,
+    ReadTimeoutError,
+)
+
+from auditprep import redact
+from auditprep.collect.aws import operations
+from auditprep.collect.base import Recorder
+from auditprep.models import CallStatus, Scope
+
+if TYPE_CHECKING:
+    import boto3
+
+_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+    "AuthorizationError",
+    "AuthorizationErrorException",
+    "Forbidden",
+}
+_THROTTLED = {
+    "Throttling",
+    "ThrottlingException",
+    "ThrottledException",
+    "RequestLimitExceeded",
+    "TooManyRequestsException",
+    "RequestThrottled",
+    "RequestThrottledException",
+    "SlowDown",
+    "ProvisionedThroughputExceededException",
+}
+
+
+class ApiFailure(Exception):
+    """One API call that did not succeed, classified."""
+
+    def __init__(self, status: CallStatus, action: str, message: str, code: str = ""):
+        super().__init__(message)
+        self.status = status
+        self.action = action
+        self.message = message
+        self.code = code
+
+
+class Cancelled(Exception):
+    """The run was cancelled; the task stops where it is."""
+
+
+def classify(exc: Exception, action: str) -> ApiFailure:
+    """Map a botocore exception to a recorded outcome with a one-sentence reason."""
+    if isinstance(exc, ClientError):
+        if getattr(exc, "operation_name", None) == "AssumeRole":
+            action = operations.ASSUME_ROLE.action
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        text, _ = redact.text(str(err.get("Message", "")).strip())
+        status_code = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in _DENIED or (status_code == 403 and "denied" in text.lower()):
+            return ApiFailure(
+                CallStatus.ACCESS_DENIED,
+                action,
+                f"the identity lacks permission for {action} ({code}{': ' + text if text else ''})",
+                code,
+            )
+        if code in _THROTTLED:
+            return ApiFailure(
+                CallStatus.THROTTLED, action, f"{action} was still throttled after retries ({code})", code
+            )
+        if status_code == 404 and not code.strip("0123456789"):
+            return ApiFailure(CallStatus.ERROR, action, f"{action} is not supported by this endpoint (HTTP 404)", code)
+        detail = f"{code}: {text}" if text and code else (text or code or "no detail")
+        return ApiFailure(CallStatus.ERROR, action, f"{action} failed ({detail[:300]})", code)
+    if isinstance(exc, NoCredentialsError):
+        return ApiFailure(CallStatus.ERROR, action, "no AWS credentials were found", "NoCredentials")
+    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
+        return ApiFailure(CallStatus.ERROR, action, f"the endpoint could not be reached ({exc})", "Unreachable")
+    if isinstance(exc, ReadTimeoutError):
+        return ApiFailure(CallStatus.ERROR, action, f"{action} timed out", "Timeout")
+    if isinstance(exc, BotoCoreError):
+        return ApiFailure(CallStatus.ERROR, action, f"{action} failed ({exc})", type(exc).__name__)
+    raise exc
+
+
+class RateLimiter:
+    """A token bucket shared by every thread: at most ``rate`` requests per second overall."""
+
+    def __init__(self, rate: float, burst: float | None = None, clock: Callable[[], float] = time.monotonic):
+        if rate <= 0:
+            raise ValueError("the request rate must be positive")
+        self.rate = rate
+        self.capacity = burst if burst is not None else max(1.0, rate)
+        self._tokens = self.capacity
+        self._clock = clock
+        self._last = clock()
+        self._lock = threading.Lock()
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._tokens = min(self.capacity, self._tokens + (now - self._last) * self.rate)
+                self._last = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                wait = (1 - self._tokens) / self.rate
+            time.sleep(wait)
+
+
+class UndeclaredOperation(RuntimeError):
+    """A collector tried an operation missing from the declared list: a bug, never sent."""
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items() if k != "ResponseMetadata"}
+    if isinstance(value, list):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return f"<{len(value)} bytes>"
+    return value
+
+
+@dataclass
+class Runtime:
+    """Settings shared by every account: limiter, botocore config, cancellation."""
+
+    limiter: RateLimiter
+    config: Config
+    cancel: threading.Event
+
+    @classmethod
+    def build(cls, *, max_rps: float, max_workers: int, max_attempts: int, cancel: threading.Event) -> Runtime:
+        config = Config(
+            retries={"mode": "adaptive", "max_attempts": max_attempts},
+            connect_timeout=5,
+            read_timeout=30,
+            max_pool_connections=max(10, max_workers * 2),
+            user_agent_extra="auditprep",
+        )
+        return cls(RateLimiter(max_rps), config, cancel)
+
+
+@dataclass
+class Account:
+    """One identity (a profile or an assumed role) and the clients made from it."""
+
+    session: boto3.session.Session
+    account_id: str
+    arn: str
+    label: str
+    runtime: Runtime
+    partition: str = "aws"
+    home_region: str = "us-east-1"
+    _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def client(self, service: str, region: str) -> Any:
+        key = (service, region)
+        with self._lock:
+            found = self._clients.get(key)
+            if found is None:
+                found = self.session.client(service, region_name=region, config=self.runtime.config)
+                _instrument(found, service, self.runtime)
+                self._clients[key] = found
+            return found
+
+
+def _instrument(client: Any, service: str, runtime: Runtime) -> None:
+    def guard(model: Any, **_: Any) -> None:
+        if operations.declared(service, model.name) is None:
+            raise UndeclaredOperation(f"{service}:{model.name} is not in the declared read-only operations")
+
+    def throttle(**_: Any) -> None:
+        runtime.limiter.acquire()
+
+    events = client.meta.events
+    events.register_first(f"before-call.{client.meta.service_model.service_id.hyphenize()}", guard)
+    events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}", throttle)
+
+
+@dataclass
+class RegionContext:
+    """Everything a service collector needs for one account and region."""
+
+    account: Account
+    region: str
+    recorder: Recorder
+
+    @property
+    def scope(self) -> Scope:
+        return Scope(account=self.account.account_id, region=self.region)
+
+    @property
+    def partition(self) -> str:
+        return self.account.partition
+
+    def arn(self, service: str, resource: str) -> str:
+        return f"arn:{self.partition}:{service}:{self.region}:{self.account.account_id}:{resource}"
+
+    def client(self, service: str) -> Any:
+        return self.account.client(service, self.region)
+
+    def check_cancel(self) -> None:
+        if self.account.runtime.cancel.is_set():
+            raise Cancelled()
+
+    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
+        """One call; returns the JSON-safe response or raises ``ApiFailure``."""
+        self.check_cancel()
+        client = self.client(service)
+        method = getattr(client, _snake(operation))
+        try:
+            return _jsonable(method(**params))
+        except UndeclaredOperation:
+            raise
+        except Exception as exc:  # noqa: BLE001 - classified or re-raised by classify
+            raise classify(exc, operations.action(service, operation)) from exc
+
+    def pages(self, service: str, operation: str, key: str, **params: Any) -> Iterator[list[Any]]:
+        """Every page of a paginated call, yielding the list under ``key`` of each page."""
+        client = self.client(service)
+        paginator = client.get_paginator(_snake(operation))
+        act = operations.action(service, operation)
+        it = iter(paginator.paginate(**params))
+        while True:
+            self.check_cancel()
+            try:
+                page = next(it)
+            except StopIteration:
+                return
+            except UndeclaredOperation:
+                raise
+            except Exception as exc:  # noqa: BLE001
+                raise classify(exc, act) from exc
+            yield _jsonable(page.get(key, []))
+
+    def collect_all(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
+        out: list[Any] = []
+        for page in self.pages(service, operation, key, **params):
+            out.extend(page)
+        return out
+
+    # --- recording -----------------------------------------------------------------------------
+
+    def attempt(
+        self,
+        kind: str,
+        operation: str,
+        *,
+        count: int | None = None,
+        failure: ApiFailure | None = None,
+        message: str = "",
+        resource: str = "",
+        name: str = "",
+    ) -> None:
+        if failure is not None:
+            self.recorder.attempt(
+                kind,
+                failure.action,
+                self.scope,
+                failure.status,
+                failure.message,
+                count=count,
+                resource=resource,
+                name=name,
+            )
+        else:
+            self.recorder.attempt(
+                kind, operation, self.scope, CallStatus.COLLECTED, message, count=count, resource=resource, name=name
+            )
+
+    def item(
+        self,
+        kind: str,
+        operation: str,
+        resource: str,
+        data: dict[str, Any],
+        *,
+        name: str = "",
+        redactions: tuple[str, ...] = (),
+    ) -> None:
+        self.recorder.item(kind, operation, self.scope, resource, data, name=name, redactions=redactions)
+
+
+def _snake(operation: str) -> str:
+    from botocore import xform_name
+
+    return xform_name(operation)
+
+
+def chunks(items: list[Any], size: int) -> Iterator[list[Any]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,98 @@
+"""Facts one service's collection hands to another's, across regions and accounts.
+
+Which images task definitions run, which log groups and KMS keys the services write to and
+encrypt with, and which trails cover which regions are only known after the first phase; the
+later phases read them here. Everything is keyed by (account, region) and guarded by one lock.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+_ECR_HOST = re.compile(r"^(?P<account>\d{12})\.dkr\.ecr(?:-fips)?\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?$")
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """A container image reference split into its parts (``registry/repository:tag@digest``)."""
+
+    raw: str
+    registry: str
+    repository: str
+    tag: str | None
+    digest: str | None
+
+    @classmethod
+    def parse(cls, raw: str) -> ImageRef:
+        rest, _, found = raw.partition("@")
+        digest = found or None
+        registry = ""
+        first, _, remainder = rest.partition("/")
+        if remainder and ("." in first or ":" in first or first == "localhost"):
+            registry, rest = first, remainder
+        tag = None
+        name, sep, maybe_tag = rest.rpartition(":")
+        if sep and "/" not in maybe_tag:
+            rest, tag = name, maybe_tag
+        return cls(raw, registry, rest, tag, digest)
+
+    @property
+    def ecr(self) -> tuple[str, str] | None:
+        """(account, region) when the image lives in an ECR private registry."""
+        m = _ECR_HOST.match(self.registry)
+        return (m.group("account"), m.group("region")) if m else None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"registry": self.registry, "repository": self.repository, "tag": self.tag, "digest": self.digest}
+
+
+def region_of_arn(arn: str) -> str | None:
+    parts = arn.split(":")
+    return parts[3] or None if arn.startswith("arn:") and len(parts) > 5 else None
+
+
+@dataclass
+class Shared:
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    # (account, region, repository) -> image reference (tag or digest) -> task definition ARNs
+    images_in_use: dict[tuple[str, str, str], dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+    # (account, region) -> in-use image digest -> image resource id
+    in_use_digests: dict[tuple[str, str], dict[str, str]] = field(default_factory=lambda: defaultdict(dict))
+    # (account, region) -> log group name -> referring resources
+    log_groups: dict[tuple[str, str], dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+    # (account, region) -> key id, alias or ARN -> referring resources
+    kms_keys: dict[tuple[str, str], dict[str, set[str]]] = field(
+        default_factory=lambda: defaultdict(lambda: defaultdict(set))
+    )
+    # account -> trail ARN -> {"trail": describe_trails object, "regions": [regions listing it]}
+    trails: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
+    # (account, region) -> whether Inspector scans ECR images there (None = unknown)
+    inspector_ecr: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+
+    def use_image(self, image: str, referrer: str) -> ImageRef:
+        ref = ImageRef.parse(image)
+        where = ref.ecr
+        if where is not None:
+            with self.lock:
+                bucket = self.images_in_use[(where[0], where[1], ref.repository)]
+                bucket[ref.digest or ref.tag or "latest"].add(referrer)
+        return ref
+
+    def use_log_group(self, account: str, region: str, name: str, referrer: str) -> None:
+        with self.lock:
+            self.log_groups[(account, region)][name].add(referrer)
+
+    def use_key(self, account: str, region: str, key: str, referrer: str) -> None:
+        if not key:
+            return
+        key_region = region_of_arn(key) or region
+        with self.lock:
+            self.kms_keys[(account, key_region)][key].add(referrer)
