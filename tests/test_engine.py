@@ -85,3 +85,11 @@ def test_scope_with_only_resource_gaps_is_not_also_not_applicable() -> None:
     evidence = [ev(EU), ev(EU, "td/a", status=CallStatus.ACCESS_DENIED)]
     out = evaluate(evidence, META, CONTROLS, registry(privileged)).findings
     assert [f.status for f in out] == [FindingStatus.NOT_EVALUATED]
+
+
+def test_scope_level_judgements_cite_the_listing_they_rest_on() -> None:
+    listing = ev(EU).model_copy(update={"id": "E1-00001"})
+    out = evaluate([listing], META, CONTROLS, registry(always_pass)).findings
+    assert [(f.status, f.evidence) for f in out] == [(FindingStatus.PASS, ("E1-00001",))]
+    empty = evaluate([listing], META, CONTROLS, registry(privileged)).findings
+    assert [(f.status, f.evidence) for f in empty] == [(FindingStatus.NOT_APPLICABLE, ("E1-00001",))]

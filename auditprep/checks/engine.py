@@ -104,6 +104,17 @@ class EvidenceView:
             seen.setdefault(ev.scope, None)
         return list(seen)
 
+    def support(self, kinds: Iterable[str], scope: Scope, resource: str = "") -> tuple[str, ...]:
+        """Ids of the evidence behind a judgement: the resource's items, else the scope's listings."""
+        ids: list[str] = []
+        for kind in kinds:
+            if resource:
+                ids.extend(e.id for e in self._items.get(kind, []) if e.scope == scope and e.resource == resource)
+            else:
+                ids.extend(e.id for e in self._attempts.get(kind, [])
+                           if e.scope == scope and not e.resource and e.status is CallStatus.COLLECTED)
+        return tuple(i for i in ids if i)
+
     def gaps(self, kind: str) -> list[Evidence]:
         return [e for e in self._attempts.get(kind, []) if e.status is not CallStatus.COLLECTED]
 
@@ -173,6 +184,8 @@ def run_check(
         if gap is not None:
             continue  # replaced by the not_evaluated finding below
         judged.add(r.scope)
+        if not r.evidence:
+            r = Result(r.status, r.resource, r.scope, r.message, view.support(spec.requires, r.scope, r.resource))
         yield _finding(meta, controls, r)
 
     for g in list(scope_gaps.values()) + list(resource_gaps.values()):
@@ -194,6 +207,7 @@ def run_check(
                     "",
                     scope,
                     f"Not applicable in {scope.label()}: {spec.absent}.",
+                    view.support(spec.requires, scope),
                 ),
             )
 
