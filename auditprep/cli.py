@@ -71,6 +71,8 @@ class Main(click.Group):
 
         try:
             return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # usage errors and --help/--version are click's to report
         except AuditprepError as exc:
             fail(exc.message, exc.exit_code)
         except sqlite3.DatabaseError as exc:
@@ -80,6 +82,26 @@ class Main(click.Group):
         except OSError as exc:
             where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
             fail(f"could not access{where}: {exc.strerror or exc}.", 1)
+        except Exception as exc:  # a bug: say so in one sentence, keep the details for the report
+            log = crash_log(exc)
+            fail(f"internal error ({type(exc).__name__}: {exc}); details are in {log}. Please report it.", 70)
+
+
+def crash_log(exc: BaseException) -> str:
+    """Write the traceback of an unexpected error to the user log folder and return its path."""
+    import traceback
+    from datetime import datetime, timezone
+
+    try:
+        from platformdirs import user_log_dir
+
+        folder = Path(user_log_dir("auditprep"))
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"crash-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.log"
+        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
+        return str(path)
+    except OSError:
+        return "(the log folder could not be written)"
 
 
 @click.group(cls=Main, context_settings={"help_option_names": ["-h", "--help"]}, invoke_without_command=True)
@@ -245,6 +267,10 @@ def questionnaires_validate(ctx: click.Context, paths: tuple[Path, ...]) -> None
     finally:
         if tmp:
             shutil.rmtree(tmp, ignore_errors=True)
+    if catalog is not None and not problems.items:
+        from auditprep.imports import mapping_problems
+
+        problems.items.extend(mapping_problems(catalog)[1])
     if problems.items:
         text = "\n".join(problems.items)
         if tmp:
@@ -358,19 +384,54 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
 
 
 @main.command()
-@click.argument("engagement", type=click.Path(path_type=Path))
-def verify(engagement: Path) -> None:
-    """Check an engagement's hash chain and records: exit 0 intact, 1 altered, 2 unreadable."""
-    from auditprep.store.verify import verify_engagement
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (PEM) to check a signed package.")
+def verify(target: Path, public_key: Path | None) -> None:
+    """Verify an evidence package or an engagement: exit 0 intact, 1 altered, 2 unreadable."""
+    from auditprep.package import verify_target
 
+    report = verify_target(target, public_key=public_key)
+    text = report.render()
+    if report.exit_code == 0:
+        click.echo(text)
+        return
+    if report.exit_code == 1:
+        click.echo(text, err=True)
+        fail(f"{target} has been altered ({len(report.problems)} problem(s)); do not rely on it.", 1)
+    fail(report.unreadable or f"{target} cannot be read.", 2)
+
+
+@main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="The package to write (.zip).")
+@click.option("--sign", "sign_key", type=click.Path(path_type=Path), help="Ed25519 private key (PEM) to sign the manifest.")
+@click.option("--no-pdf", is_flag=True, help="Leave out the PDF reports (faster; the data is all there).")
+@click.pass_context
+def export(ctx: click.Context, engagement: Path, output: Path, sign_key: Path | None, no_pdf: bool) -> None:
+    """Write a self-contained, tamper-evident evidence package for the assessor."""
+    from auditprep.package import export_package, report_pdf
+
+    catalog = load_catalog(ctx)
     with open_engagement(engagement, readonly=True) as eng:
-        problems = verify_engagement(eng)
-        head = eng.fingerprint()
-    if problems:
-        for p in problems:
-            click.echo(f"ALTERED: {p}", err=True)
-        fail(f"{engagement} has been altered outside auditprep ({len(problems)} problem(s)).", 1)
-    click.echo(f"Intact: {engagement}; fingerprint {head}.")
+        result = export_package(eng, catalog, output, sign_key=sign_key, render_pdf=None if no_pdf else report_pdf)
+    signed = " and signed" if result.signed else ""
+    click.echo(f"Wrote {output}{signed}: {len(result.files)} files, root hash {result.root_hash}.")
+    click.echo(f"Check it anywhere with: auditprep verify {output}   (or: unzip it and run sha256sum -c SHA256SUMS)")
+
+
+@main.command("import")
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", required=True, type=click.Choice(["prowler-ocsf", "trivy", "asff"]))
+@click.pass_context
+def import_(ctx: click.Context, engagement: Path, file: Path, fmt: str) -> None:
+    """Import Prowler (OCSF), Trivy or Security Hub (ASFF) results as evidence and findings."""
+    from auditprep.imports import import_results
+
+    catalog = load_catalog(ctx)
+    with open_engagement(engagement) as eng:
+        summary = import_results(eng, catalog, file, fmt, actor())
+    click.echo(summary.render())
 
 
 if __name__ == "__main__":  # pragma: no cover

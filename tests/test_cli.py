@@ -155,3 +155,27 @@ def test_explain_prints_a_concept() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Fargate" in proc.stdout
     assert max(len(line) for line in proc.stdout.splitlines()) <= 80
+
+
+
+def test_an_unexpected_bug_is_one_sentence_and_a_log_file(tmp_path: Path, monkeypatch) -> None:
+    """A bug must not show a traceback: one sentence, exit 70, the traceback kept in a log file."""
+    from click.testing import CliRunner
+
+    import auditprep.summary
+    from auditprep.cli import main
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("simulated defect")
+
+    monkeypatch.setattr(auditprep.summary, "status_report", broken)
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    eng = tmp_path / "e.engagement"
+    assert run("init", str(eng), "--framework", "pci-dss").returncode == 0
+    result = CliRunner().invoke(main, ["status", str(eng)])
+    assert result.exit_code == 70
+    assert "Traceback" not in result.output
+    assert "internal error (RuntimeError: simulated defect)" in result.output
+    log = Path(result.output.split("details are in ")[1].split("; ")[0].split(". Please")[0])
+    assert "simulated defect" in log.read_text() and "Traceback" in log.read_text()

@@ -108,9 +108,11 @@ def known_inventories(eng: Engagement) -> dict[str, dict]:
 
 def reevaluate(eng: Engagement, catalog: Catalog, actor: str) -> int:
     from auditprep.checks.engine import evaluate
+    from auditprep.imports import findings_from_evidence
 
-    result = evaluate(eng.current_evidence(), catalog.checks, catalog.check_controls)
-    return eng.replace_findings(result.findings, actor)
+    evidence = eng.current_evidence()
+    result = evaluate(evidence, catalog.checks, catalog.check_controls)
+    return eng.replace_findings(result.findings + findings_from_evidence(evidence, catalog), actor)
 
 
 def collect_into(
