@@ -48,10 +48,33 @@ def env_names(env: Iterable[str] | None) -> list[dict[str, object]]:
     return out
 
 
+# "Authorization: Bearer <token>": the key/value rule would take the scheme word for the value
+_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE)
+
+
 def text(value: str) -> tuple[str, bool]:
     """Redact credential-looking values inside free text. Returns (text, whether anything changed)."""
     original = value
+    value = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {REDACTED}", value)
     value = _INLINE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{REDACTED}", value)
     for shape in _SHAPES:
         value = shape.sub(REDACTED, value)
     return value, value != original
+
+
+def argv(parts: Iterable[object]) -> tuple[list[str], bool]:
+    """Redact a command given as a list: each part as text, and the value after a secret-looking flag
+    (``["--api-key", "VALUE"]`` keeps the secret in the next element)."""
+    out: list[str] = []
+    changed_any = False
+    secret_next = False
+    for part in parts:
+        item = str(part)
+        if secret_next and item:
+            item, changed = REDACTED, True
+        else:
+            item, changed = text(item)
+        secret_next = item.startswith("-") and "=" not in item and looks_secret(item.lstrip("-"))
+        changed_any |= changed
+        out.append(item)
+    return out, changed_any

@@ -61,17 +61,13 @@ def redact_task_definition(td: dict[str, Any]) -> tuple[dict[str, Any], tuple[st
             c["dockerLabels"] = labels
         for field_name in ("command", "entryPoint"):
             if isinstance(c.get(field_name), list):
-                scrubbed = []
-                for part in c[field_name]:
-                    new, changed = redact.text(str(part))
-                    scrubbed.append(new)
-                    if changed:
-                        done.append(f"{where}.{field_name}")
-                c[field_name] = scrubbed
+                c[field_name], changed = redact.argv(c[field_name])
+                if changed:
+                    done.append(f"{where}.{field_name}")
         hc = c.get("healthCheck")
         if isinstance(hc, dict) and isinstance(hc.get("command"), list):
-            cmd = [redact.text(str(p))[0] for p in hc["command"]]
-            if cmd != hc["command"]:
+            cmd, changed = redact.argv(hc["command"])
+            if changed:
                 done.append(f"{where}.healthCheck.command")
             c["healthCheck"] = {**hc, "command": cmd}
         containers.append(c)

@@ -18,8 +18,6 @@ from auditprep import redact
 # ENV instructions in image history: every value is dropped, whatever the variable's name
 _ENV_INSTRUCTION = re.compile(r"^(?P<head>(?:/bin/sh -c )?(?:#\(nop\)\s*)?ENV\s+)(?P<body>.*)$", re.DOTALL)
 _ENV_PAIR = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>\"(?:[^\"\\]|\\.)*\"|'[^']*'|\S*)")
-# "Authorization: Bearer <token>": the generic rule takes "Bearer" for the value, so the token needs its own
-_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE)
 # what replaces an ENV value in history: not a secret finding, just the rule that env values are not kept
 VALUE_NOT_STORED = "[NOT-STORED]"
 
@@ -40,7 +38,6 @@ def _command_text(value: str) -> tuple[str, bool]:
     of ENV instructions that are left become ``[NOT-STORED]``, because no env value is kept.
     """
     original = value
-    value = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {redact.REDACTED}", value)
     value, _ = redact.text(value)
     match = _ENV_INSTRUCTION.match(value)
     if match:
@@ -68,20 +65,10 @@ def _commands(obj: dict[str, Any], key: str, where: str, changes: _Changes) -> N
             obj[key] = new
             changes.add(where)
     elif isinstance(value, list):
-        out, any_changed = [], False
-        secret_next = False
-        for item in value:
-            if isinstance(item, str):
-                if secret_next and item:
-                    item, changed = redact.REDACTED, True
-                else:
-                    item, changed = _command_text(item)
-                # argv form: "--api-key", "VALUE" keeps the value in the next element
-                secret_next = item.startswith("-") and "=" not in item and redact.looks_secret(item.lstrip("-"))
-                any_changed |= changed
-            out.append(item)
-        if any_changed:
-            obj[key] = out
+        out, any_changed = redact.argv(value)
+        out, env_changed = zip(*(_command_text(item) for item in out)) if out else ((), ())
+        if any_changed or any(env_changed):
+            obj[key] = list(out)
             changes.add(where)
 
 
