@@ -384,6 +384,32 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
 
 
 @main.command()
+@click.option("--path", type=click.Path(path_type=Path), help="Write the demo engagement here instead (must not exist).")
+@click.option("--no-tui", is_flag=True, help="Build the demo and print its status instead of opening the assistant.")
+@click.pass_context
+def demo(ctx: click.Context, path: Path | None, no_tui: bool) -> None:
+    """Open a ready demo engagement for a fictional payments company (no AWS account needed)."""
+    from auditprep.demo import build_demo, default_demo_path, remove_previous_demo
+
+    catalog = load_catalog(ctx)
+    if path is None:
+        path = default_demo_path()
+        remove_previous_demo(path)
+    build_demo(path, catalog)
+    if no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
+        from auditprep.summary import render_status, status_report
+
+        with open_engagement(path, readonly=True) as eng:
+            click.echo(render_status(status_report(eng, catalog)))
+        click.echo(f"\nDemo engagement: {path}")
+        click.echo(f"Try: auditprep findings {path}   |   auditprep report {path} --framework pci-dss -o demo.pdf")
+        return
+    from auditprep.tui import launch
+
+    launch(path, title_suffix="demo")
+
+
+@main.command()
 @click.argument("target", type=click.Path(path_type=Path))
 @click.option("--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (PEM) to check a signed package.")
 def verify(target: Path, public_key: Path | None) -> None:

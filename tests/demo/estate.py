@@ -215,13 +215,13 @@ def seed_docker(client: Any) -> list[str]:
     created.append(c.id)
     if client.info().get("Swarm", {}).get("LocalNodeState") != "active":
         client.swarm.init(advertise_addr="127.0.0.1")
-    created.append("swarm")
+        created.append("swarm")  # ours to leave again; a swarm that was already there stays
     client.networks.create("settlement-net", driver="overlay", labels=labels)
     client.networks.create("reports-net", driver="overlay", options={"encrypted": ""}, labels=labels)
     return created
 
 
-def cleanup_docker(client: Any) -> None:
+def cleanup_docker(client: Any, created: list[str]) -> None:
     for c in client.containers.list(all=True, filters={"label": LABEL}):
         c.remove(force=True)
     for n in client.networks.list(filters={"label": LABEL}):
@@ -231,7 +231,8 @@ def cleanup_docker(client: Any) -> None:
             client.images.remove(ref, force=True)
         except Exception:  # noqa: BLE001 - already gone
             pass
-    try:
-        client.swarm.leave(force=True)
-    except Exception:  # noqa: BLE001 - not in a swarm
-        pass
+    if "swarm" in created:
+        try:
+            client.swarm.leave(force=True)
+        except Exception:  # noqa: BLE001 - not in a swarm
+            pass

@@ -1,0 +1,100 @@
+"""The demo engagement: Larkspur Pay, a fictional card-payments processor.
+
+Its evidence is the recorded output of the real collectors run against a simulated estate (moto's
+AWS server and a real Docker Engine with a swarm; see tests/demo/record.py). Building the demo
+stores that evidence as collection runs, evaluates it with the real checks, and adds the answers,
+an attestation and an exception a team would have recorded. No finding is written by hand.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from auditprep.catalog import Catalog
+from auditprep.errors import AuditprepError
+from auditprep.models import Answer, Attestation, ControlException, Evidence, Source
+from auditprep.store import Engagement, parse_iso
+
+HERE = Path(__file__).resolve().parent
+RECORDING = HERE / "recording.json"
+ANSWERS = HERE / "answers.json"
+FRAMEWORKS = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate")
+
+
+DEMO_NAME = "Larkspur Pay 2026 assessment"
+
+
+def default_demo_path() -> Path:
+    """Where ``auditprep demo`` keeps its engagement: the user data folder, rebuilt on every run."""
+    from platformdirs import user_data_dir
+
+    folder = Path(user_data_dir("auditprep")) / "demo"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / "larkspur-pay.engagement"
+
+
+def remove_previous_demo(path: Path) -> None:
+    """Delete an earlier demo engagement at ``path``, and refuse anything that is not one."""
+    if not path.exists():
+        return
+    try:
+        with Engagement.open(path, readonly=True) as eng:
+            is_demo = eng.info().name == DEMO_NAME
+    except AuditprepError:
+        is_demo = False
+    if not is_demo:
+        raise AuditprepError(f"{path} exists and is not the demo engagement; it was left untouched.")
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def build_demo(path: Path, catalog: Catalog) -> Path:
+    """Create a fresh demo engagement at ``path`` (which must not exist)."""
+    from auditprep.collect.run import reevaluate
+
+    try:
+        recording = json.loads(RECORDING.read_text(encoding="utf-8"))
+        story = json.loads(ANSWERS.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise AuditprepError(f"the bundled demo data cannot be read ({exc}); reinstall auditprep.") from None
+    recorded_at = parse_iso(recording["recorded_at"])
+    clock_now = [recorded_at]
+
+    def clock() -> datetime:
+        clock_now[0] += timedelta(seconds=1)
+        return clock_now[0]
+
+    with Engagement.create(
+        path, name=story["name"], organisation=story["organisation"], frameworks=FRAMEWORKS, actor=story["lead"],
+        clock=clock,
+    ) as eng:
+        eng.set_meta(story["lead"], period_start=story["period_start"], period_end=story["period_end"])
+        for kind, value, note in story["scope"]:
+            eng.add_scope(story["lead"], kind, value, note)
+        for run in recording["runs"]:
+            eng.add_run(
+                actor=story["engineer"], source=Source(run["source"]), started_at=parse_iso(run["started_at"]),
+                evidence=[Evidence.model_validate(e) for e in run["evidence"]],
+                identity=run["identity"], targets=run["targets"],
+            )
+        reevaluate(eng, catalog, story["engineer"])
+        answers = []
+        for control_id, entries in story["answers"].items():
+            if control_id not in catalog.controls:
+                continue
+            for question_id, (value, narrative, who) in entries.items():
+                answers.append(Answer(control_id=control_id, question_id=question_id, value=value, narrative=narrative,
+                                      answered_by=story[who], answered_at=clock()))
+        eng.record_answers(answers)
+        for control_id in story["attested"]:
+            if control_id in catalog.controls:
+                eng.attest(Attestation(control_id=control_id, attested_by=story["lead"], attested_at=clock(),
+                                       reattest_days=180))
+        for exc in story["exceptions"]:
+            eng.add_exception(ControlException(
+                control_id=exc["control"], owner=exc["owner"], rationale=exc["rationale"],
+                expires=clock() + timedelta(days=exc["days"]), recorded_by=story["lead"], recorded_at=clock(),
+            ))
+    return path
