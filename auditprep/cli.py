@@ -336,6 +336,12 @@ def collect(
     errors = [r for r in summary.results if r.error]
     for r in errors:
         click.echo(f"auditprep: {r.source}: {r.error}", err=True)
+    for r in summary.results:
+        if r.source == "docker" and r.outcome is not None:
+            from auditprep.collect.docker import unreachable_hosts
+
+            for sentence in unreachable_hosts(r.outcome.evidence):
+                click.echo(f"auditprep: docker: {sentence}", err=True)
     if errors and len(errors) == len(summary.results):
         sys.exit(3)
     if not summary.complete:

@@ -166,7 +166,12 @@ def render_collect_summary(summary: Any) -> str:
             rows.append((r.source, service, scope, str(c["collected"]), str(c["not_enabled"]),
                          str(c["access_denied"]), str(c["throttled"]), str(c["error"])))
     lines = [table(rows, right=range(3, 8))]
-    gaps = summary.gaps()
+    gaps, seen = [], set()
+    for ev in summary.gaps():  # one line per distinct cause: a dead host fails every kind the same way
+        key = (ev.scope.label(), ev.resource, ev.operation, ev.status, ev.message)
+        if key not in seen:
+            seen.add(key)
+            gaps.append(ev)
     if gaps:
         lines.append("")
         lines.append("Gaps (these checks are reported as not evaluated, never as passing):")
