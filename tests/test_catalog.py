@@ -126,3 +126,16 @@ def test_organisation_control_folder_is_loaded(mini: Path, tmp_path: Path) -> No
     catalog = load_catalog(mini, [org])
     assert set(catalog.controls) == {"HRD-01", "ORG-01"}
     assert catalog.requirement_controls["pci-dss"]["2.2.1"] == ("HRD-01", "ORG-01")
+
+
+def test_published_json_schemas_are_current() -> None:
+    """Editors read questionnaires/schema/*.json; they must match the models the loader enforces."""
+    import json
+
+    from auditprep import paths
+    from auditprep.schema import json_schema
+
+    folder = paths.questionnaires_dir() / "schema"
+    for kind in ("controls", "framework", "concepts", "checks"):
+        shipped = json.loads((folder / f"{kind}.schema.json").read_text())
+        assert shipped == json_schema(kind), f"regenerate: auditprep questionnaires schema --kind {kind}"
