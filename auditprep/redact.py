@@ -17,10 +17,12 @@ _SECRET_NAME = re.compile(
     r"auth|session|signature|salt|dsn|connection[_-]?string|conn[_-]?str|jwt|cert|license[_-]?key)",
     re.IGNORECASE,
 )
-# KEY=value or KEY: value or --key=value / --key value where KEY looks secret
+# KEY=value or KEY: value where KEY looks secret; a bare space separates a value only after a
+# flag (--password VALUE), so prose such as "not authorized to perform" is left alone.
+_WORD = r"[A-Za-z0-9_.-]*(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|private[_-]?key|credential|auth)[A-Za-z0-9_.-]*"
+_VALUE = r"(?P<value>\"[^\"]*\"|'[^']*'|[^\s;&|]+)"
 _INLINE = re.compile(
-    r"(?P<key>(?:--?)?[A-Za-z0-9_.-]*(?:pass(?:word|wd|phrase)?|secret|token|api[_-]?key|access[_-]?key|"
-    r"private[_-]?key|credential|auth)[A-Za-z0-9_.-]*)(?P<sep>\s*[=:]\s*|\s+)(?P<value>\"[^\"]*\"|'[^']*'|[^\s;&|]+)",
+    rf"(?P<key>--?{_WORD})(?P<sep>\s*=\s*|\s+){_VALUE}|(?P<key2>\b{_WORD})(?P<sep2>\s*[=:]\s*){_VALUE.replace('value', 'value2')}",
     re.IGNORECASE,
 )
 # well-known credential shapes, redacted wherever they appear
@@ -48,15 +50,24 @@ def env_names(env: Iterable[str] | None) -> list[dict[str, object]]:
     return out
 
 
-# "Authorization: Bearer <token>": the key/value rule would take the scheme word for the value
-_AUTH_SCHEME = re.compile(r"\b(Bearer|Basic|Token)\s+(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{6,}", re.IGNORECASE)
+# The credential in an Authorization header, whatever its scheme, and a bare "Bearer <token>".
+_AUTH_HEADER = re.compile(
+    r"(?P<head>\bauthorization\s*[:=]\s*(?:(?:bearer|basic|token|digest)\s+)?)(?!\[REDACTED\])[^\s'\";&|]+",
+    re.IGNORECASE,
+)
+_BEARER = re.compile(r"\b(?P<head>bearer\s+)(?!\[REDACTED\])[A-Za-z0-9._~+/=-]{12,}", re.IGNORECASE)
 
 
 def text(value: str) -> tuple[str, bool]:
     """Redact credential-looking values inside free text. Returns (text, whether anything changed)."""
     original = value
-    value = _AUTH_SCHEME.sub(lambda m: f"{m.group(1)} {REDACTED}", value)
-    value = _INLINE.sub(lambda m: f"{m.group('key')}{m.group('sep')}{REDACTED}", value)
+    value = _AUTH_HEADER.sub(lambda m: f"{m.group('head')}{REDACTED}", value)
+    value = _BEARER.sub(lambda m: f"{m.group('head')}{REDACTED}", value)
+    value = _INLINE.sub(
+        lambda m: f"{m.group('key')}{m.group('sep')}{REDACTED}" if m.group("key")
+        else f"{m.group('key2')}{m.group('sep2')}{REDACTED}",
+        value,
+    )
     for shape in _SHAPES:
         value = shape.sub(REDACTED, value)
     return value, value != original

@@ -46,3 +46,26 @@ def test_ecs_command_and_health_check_argv_are_redacted() -> None:
     out, fields = redact_task_definition(td)
     assert SECRET not in json.dumps(out)
     assert any(f.endswith(".command") for f in fields) and any("healthCheck" in f for f in fields)
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "User: arn:aws:iam::123456789012:user/auditor is not authorized to perform: ecs:ListClusters",
+        "password reset failed for user ana",
+        "token expired, sign in again",
+    ],
+)
+def test_prose_about_secrets_is_not_mangled(prose: str) -> None:
+    assert redact.text(prose) == (prose, False)
+
+
+def test_flag_with_space_and_key_with_colon() -> None:
+    assert redact.text(f"run --password {SECRET} now")[0] == f"run --password {redact.REDACTED} now"
+    assert redact.text(f"api_key: {SECRET}")[0] == f"api_key: {redact.REDACTED}"
+
+
+@pytest.mark.parametrize("scheme", ["Bearer", "Basic", "Token", ""])
+def test_authorization_header_credentials(scheme: str) -> None:
+    out, changed = redact.text(f"curl -H 'Authorization: {scheme} {SECRET}' https://x".replace("  ", " "))
+    assert changed and SECRET not in out
