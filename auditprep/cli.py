@@ -55,6 +55,12 @@ def load_catalog(ctx: click.Context) -> Catalog:
     return _load(extra_control_dirs=extra_control_dirs(ctx))
 
 
+def load_catalog_from(dirs: list[Path]) -> Catalog:
+    from auditprep.catalog import load_catalog as _load
+
+    return _load(extra_control_dirs=dirs)
+
+
 def open_engagement(path: Path, *, readonly: bool = False) -> Engagement:
     from auditprep.store import Engagement
 
@@ -122,7 +128,13 @@ def main(ctx: click.Context, controls: tuple[Path, ...]) -> None:
     ctx.ensure_object(dict)
     ctx.obj["controls"] = controls
     if ctx.invoked_subcommand is None:
-        click.echo(ctx.get_help())
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            click.echo(ctx.get_help())
+            return
+        from auditprep.tui import launch
+
+        controls_dirs = extra_control_dirs(ctx)
+        sys.exit(launch(catalog=lambda: load_catalog_from(controls_dirs)))
 
 
 # --- engagement -------------------------------------------------------------------------------
@@ -412,7 +424,7 @@ def demo(ctx: click.Context, path: Path | None, no_tui: bool) -> None:
         return
     from auditprep.tui import launch
 
-    launch(path, title_suffix="demo")
+    sys.exit(launch(path, title_suffix="demo", catalog=catalog))
 
 
 @main.command()
@@ -449,6 +461,47 @@ def export(ctx: click.Context, engagement: Path, output: Path, sign_key: Path | 
     signed = " and signed" if result.signed else ""
     click.echo(f"Wrote {output}{signed}: {len(result.files)} files, root hash {result.root_hash}.")
     click.echo(f"Check it anywhere with: auditprep verify {output}   (or: unzip it and run sha256sum -c SHA256SUMS)")
+
+
+@main.command()
+@click.argument("target", type=click.Path(path_type=Path))
+@click.option("--review-file", type=click.Path(path_type=Path), help="Where reviewer comments are kept (default: beside TARGET).")
+@click.option("--export", "export_to", type=click.Path(path_type=Path), help="Write the reviewer comments to a .csv or .pdf and exit.")
+@click.option("--load", "load_from", type=click.Path(path_type=Path), help="Team side: record a reviewer's file in the engagement TARGET.")
+@click.pass_context
+def review(ctx: click.Context, target: Path, review_file: Path | None, export_to: Path | None, load_from: Path | None) -> None:
+    """Review an evidence package or engagement read-only; comments and flags are kept apart."""
+    from auditprep.review import ReviewFile, default_review_path, load_review_into
+
+    if export_to and load_from:
+        fail("use --export or --load, not both.", 2)
+    if load_from is not None:
+        with open_engagement(target) as eng:
+            loaded = load_review_into(eng, load_from, actor())
+        state = "was already recorded" if loaded.already_loaded else "recorded"
+        click.echo(f"Review {load_from} {state}: {loaded.comments} comment(s), {loaded.open_flags} open flag(s).")
+        return
+    path = review_file or default_review_path(target)
+    if export_to is not None:
+        if not path.exists():
+            fail(f"there is no review file at {path}; nothing to export.", 2)
+        reviewed = ReviewFile.open(path)
+        if export_to.suffix.lower() == ".csv":
+            reviewed.export_csv(export_to)
+        elif export_to.suffix.lower() == ".pdf":
+            reviewed.export_pdf(export_to, catalog=load_catalog(ctx))
+        else:
+            fail(f"{export_to}: the export must end in .csv or .pdf.", 2)
+        click.echo(f"Wrote {export_to}.")
+        return
+    if not target.exists():
+        fail(f"{target} does not exist.", 2)
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        fail("review opens the interactive assistant and needs a terminal (or use --export).", 2)
+    from auditprep.tui import launch
+
+    controls_dirs = extra_control_dirs(ctx)
+    sys.exit(launch(target, review=True, review_file=path, catalog=lambda: load_catalog_from(controls_dirs)))
 
 
 @main.command("import")

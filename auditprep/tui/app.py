@@ -1,0 +1,461 @@
+"""The application: opens an engagement, holds the session, switches between the sections.
+
+Everything it needs from the outside comes in through the constructor (``make_app`` passes it
+on): the catalog, the clock, the actor, how to build collectors, how to render a report, where
+the recent list lives and how review notes are stored. Tests and snapshots pass their own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import os
+import signal
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any, ClassVar
+
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+from textual.worker import Worker, WorkerState
+
+from auditprep.catalog import Catalog
+from auditprep.errors import AuditprepError, EngagementError
+from auditprep.store import Engagement
+from auditprep.tui.dependencies import (
+    default_actor,
+    default_collectors,
+    default_package_opener,
+    default_renderer,
+    default_review_notes,
+)
+from auditprep.tui.messages import SessionReady
+from auditprep.tui.recent import RecentList
+from auditprep.tui.review_notes import ReviewNotes
+from auditprep.tui.session import CollectPlan, Session
+
+Clock = Callable[[], datetime]
+CollectorFactory = Callable[[CollectPlan, Engagement], list[tuple[str, Any]]]
+ReportRenderer = Callable[..., Any]
+ReviewNotesFactory = Callable[..., ReviewNotes]
+PackageOpener = Callable[[Path], Any]
+
+SECTIONS: tuple[tuple[str, str], ...] = (
+    ("dashboard", "Dashboard"),
+    ("questionnaire", "Questionnaire"),
+    ("evidence", "Evidence"),
+    ("collect", "Collect"),
+    ("report", "Report"),
+    ("concepts", "Concepts"),
+)
+
+
+def _commands(name: str) -> Callable[[], type]:
+    def provider() -> type:
+        from auditprep.tui import commands
+
+        return getattr(commands, name)
+
+    provider.__name__ = name
+    return provider
+
+
+class AuditprepApp(App[int]):
+    """auditprep's guided session.
+
+    ``engagement``: a file to open (an evidence package ``.zip`` opens for review), else the picker.
+    Dependencies, each with a real default: ``catalog`` (a Catalog, or a loader called in a worker),
+    ``clock``, ``actor`` (who answers and attests), ``collectors`` (CollectPlan, Engagement ->
+    [(name, runner)]), ``render_report`` (``auditprep.report.render_report``'s signature),
+    ``recent`` (the recent-engagements list), ``review_notes`` (opens the review file),
+    ``open_package`` (extracts an evidence package), ``theme`` and ``start_dir`` (where new files go).
+    """
+
+    CSS_PATH = "app.tcss"
+    COMMANDS = App.COMMANDS | {
+        _commands("WorkspaceCommands"),
+        _commands("ControlCommands"),
+        _commands("ConceptCommands"),
+    }
+    TITLE = "auditprep"
+    HORIZONTAL_BREAKPOINTS: ClassVar[list[tuple[int, str]]] = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+q", "quit", "Quit", priority=True, id="quit"),
+        Binding("f1", "help", "Help", id="help"),
+        *(
+            Binding(str(n), f"section('{key}')", label, show=False, id=f"section-{key}")
+            for n, (key, label) in enumerate(SECTIONS, start=1)
+        ),
+        Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, id="toggle-theme"),
+    ]
+
+    def __init__(
+        self,
+        engagement: Path | None = None,
+        *,
+        review: bool = False,
+        review_file: Path | None = None,
+        title_suffix: str = "",
+        catalog: Catalog | Callable[[], Catalog] | None = None,
+        clock: Clock | None = None,
+        actor: str | None = None,
+        collectors: CollectorFactory | None = None,
+        render_report: ReportRenderer | None = None,
+        recent: RecentList | None = None,
+        review_notes: ReviewNotesFactory | None = None,
+        open_package: PackageOpener | None = None,
+        theme: str | None = None,
+        start_dir: Path | None = None,
+    ) -> None:
+        super().__init__()
+        self._start_path = Path(engagement) if engagement else None
+        self.review_mode = review
+        self.review_file = review_file
+        self.title_suffix = title_suffix
+        self._catalog_source = catalog
+        self._catalog: Catalog | None = catalog if isinstance(catalog, Catalog) else None
+        self.clock = clock
+        self._actor = actor
+        self.collectors: CollectorFactory = collectors or default_collectors
+        self.render_report: ReportRenderer = render_report or default_renderer
+        self.recent = recent or RecentList()
+        self.review_notes_factory: ReviewNotesFactory = review_notes or default_review_notes
+        self.package_opener: PackageOpener = open_package or default_package_opener
+        self.start_dir = start_dir or Path.cwd()
+        self.session: Session | None = None
+        self.section = ""
+        if theme:
+            self.theme = theme
+        self.title = "auditprep" + (f" {title_suffix}" if title_suffix else "")
+
+    # --- dependencies -------------------------------------------------------------------
+
+    @property
+    def actor(self) -> str:
+        if self._actor is None:
+            self._actor = default_actor()
+        return self._actor
+
+    def catalog(self) -> Catalog:
+        """The catalog, loaded on first use (call from a worker: it reads every YAML file)."""
+        if self._catalog is None:
+            source = self._catalog_source
+            if callable(source):
+                self._catalog = source()
+            else:
+                from auditprep.catalog import load_catalog
+
+                extra = os.environ.get("AUDITPREP_CONTROLS", "")
+                self._catalog = load_catalog(extra_control_dirs=[Path(p) for p in extra.split(os.pathsep) if p])
+        return self._catalog
+
+    def now(self) -> datetime:
+        if self.session is not None:
+            return self.session.now()
+        if self.clock is not None:
+            return self.clock()
+        from auditprep.collect.base import utcnow
+
+        return utcnow()
+
+    # --- start-up -----------------------------------------------------------------------
+
+    def get_default_screen(self) -> Screen:
+        from auditprep.tui.screens.start import StartScreen
+
+        return StartScreen()
+
+    def on_mount(self) -> None:
+        self._handle_signals(True)
+        if self._start_path is not None:
+            self.open_engagement(self._start_path, review=self.review_mode, review_file=self.review_file)
+        else:
+            self.show_picker()
+
+    def show_picker(self) -> None:
+        from auditprep.tui.screens.picker import PickerScreen
+
+        self._leave_workspace()
+        self.push_screen(PickerScreen())
+
+    def open_engagement(self, path: Path, *, review: bool = False, review_file: Path | None = None) -> None:
+        self._open(Path(path), review, review_file)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    def _open(self, path: Path, review: bool, review_file: Path | None) -> None:
+        catalog = self.catalog()
+        source, package, root_hash = path, None, None
+        if path.suffix.lower() == ".zip":
+            package = self.package_opener(path)  # an evidence package is always opened for review
+            path, review = package.engagement_path, True
+            root_hash = package.manifest.root_hash
+        kwargs: dict[str, Any] = {"readonly": review}
+        if self.clock is not None:
+            kwargs["clock"] = self.clock
+        engagement = Engagement.open(path, **kwargs)
+        try:
+            notes = (
+                self.review_notes_factory(review_file, engagement, source=source, package_root_hash=root_hash)
+                if review
+                else None
+            )
+            session = Session(engagement, catalog, actor=self.actor, review=notes, label=source.name, package=package)
+            session.warm()
+        except BaseException:
+            engagement.close()
+            if package is not None:
+                package.close()
+            raise
+        self.post_message(SessionReady(session))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="open")
+    def create_engagement(self, spec: dict[str, Any]) -> None:
+        """Create a new engagement file from the picker's form, then open it."""
+        catalog = self.catalog()
+        unknown = [f for f in spec["frameworks"] if f not in catalog.frameworks]
+        if unknown:
+            raise EngagementError(f"The questionnaires have no framework {unknown[0]}.")
+        kwargs: dict[str, Any] = {}
+        if self.clock is not None:
+            kwargs["clock"] = self.clock
+        path: Path = spec["path"]
+        engagement = Engagement.create(
+            path,
+            name=spec["name"],
+            organisation=spec["organisation"],
+            frameworks=spec["frameworks"],
+            actor=self.actor,
+            **kwargs,
+        )
+        try:
+            for kind, value in spec.get("scope", ()):
+                engagement.add_scope(self.actor, kind, value)
+            session = Session(engagement, catalog, actor=self.actor, label=path.name)
+            session.warm()
+        except BaseException:
+            engagement.close()
+            raise
+        self.post_message(SessionReady(session))
+
+    def on_session_ready(self, message: SessionReady) -> None:
+        self._leave_workspace()
+        self.session = message.session
+        session = message.session
+        if not session.reviewing:
+            self.recent.remember(session.engagement.path, session.info.name, self.now())
+        from auditprep.tui.screens.collect import CollectScreen
+        from auditprep.tui.screens.concepts import ConceptsScreen
+        from auditprep.tui.screens.dashboard import DashboardScreen
+        from auditprep.tui.screens.evidence import EvidenceScreen
+        from auditprep.tui.screens.questionnaire import QuestionnaireScreen
+        from auditprep.tui.screens.report import ReportScreen
+
+        for name, cls in (
+            ("dashboard", DashboardScreen),
+            ("questionnaire", QuestionnaireScreen),
+            ("evidence", EvidenceScreen),
+            ("collect", CollectScreen),
+            ("report", ReportScreen),
+            ("concepts", ConceptsScreen),
+        ):
+            self.install_screen(cls(session), name)
+        org = f" ({session.info.organisation})" if session.info.organisation else ""
+        self.sub_title = f"{session.info.name}{org}"
+        # the picker (or the start screen's message) gives way to the dashboard
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.section = "dashboard"
+        self.push_screen("dashboard")
+        self.call_after_refresh(settle_memory)
+
+    def _leave_workspace(self) -> None:
+        """Save and close the open engagement and forget its screens."""
+        if self.session is None:
+            return
+        self.save_everything()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        for name, _ in SECTIONS:
+            if self.is_screen_installed(name):
+                self.uninstall_screen(name)
+        self._close_session()
+
+    def _close_session(self) -> None:
+        if self.session is None:
+            return
+        try:
+            self.session.close()  # flushes, closes the file, removes an opened package's folder
+        except AuditprepError:
+            pass
+        self.session = None
+        self.section = ""
+        gc.unfreeze()
+
+    def on_unmount(self) -> None:
+        self._close_session()
+        self._handle_signals(False)
+
+    def _handle_signals(self, install: bool) -> None:
+        """A terminal closed (SIGHUP) or a polite kill (SIGTERM) quits the way ctrl+q does: saved."""
+        try:
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                if install:
+                    loop.add_signal_handler(sig, lambda: self.call_later(self.action_quit))
+                else:
+                    loop.remove_signal_handler(sig)
+        except (NotImplementedError, RuntimeError, ValueError, AttributeError):
+            pass  # not the main thread, or a platform without these signals
+
+    # --- saving -------------------------------------------------------------------------
+
+    def save_everything(self) -> None:
+        """Write whatever is still staged (typing not yet saved). Safe to call at any time."""
+        if self.session is None:
+            return
+        try:
+            self._capture_widgets()
+            self.session.flush()
+        except AuditprepError as exc:
+            self.show_error(exc)
+
+    def _capture_widgets(self) -> None:
+        from auditprep.tui.screens.base import SectionScreen
+
+        for name, _ in SECTIONS:
+            if self.is_screen_installed(name):
+                screen = self.get_screen(name)
+                if isinstance(screen, SectionScreen) and screen.is_mounted:
+                    try:
+                        screen.capture()
+                    except AuditprepError:
+                        pass
+
+    async def action_quit(self) -> None:
+        # Keys typed just before ctrl+q may still wait in the focused field's queue: let it
+        # process them first, so the last characters are saved too.
+        focused = self.screen.focused
+        if focused is not None:
+            drained = asyncio.Event()
+            focused.call_later(drained.set)
+            try:
+                await asyncio.wait_for(drained.wait(), timeout=1.0)
+            except TimeoutError:
+                pass
+        self.save_everything()
+        self.exit(0)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # A bug must not cost the team what they typed: save before Textual shuts down.
+        try:
+            if self.session is not None:
+                self._capture_widgets()
+                self.session.flush()
+        except Exception:
+            pass
+        super()._handle_exception(error)
+
+    # --- navigation ---------------------------------------------------------------------
+
+    def action_section(self, name: str) -> None:
+        if self.session is None or not self.is_screen_installed(name):
+            return
+        if isinstance(self.screen, _modal_types()):
+            return
+        self.save_everything()
+        self.section = name
+        self.switch_screen(name)
+
+    def goto_control(self, control_id: str) -> None:
+        if self.session is None:
+            return
+        self.action_section("questionnaire")
+        screen = self.get_screen("questionnaire")
+        screen.call_after_refresh(screen.show_control, control_id)  # type: ignore[attr-defined]
+
+    def explain_concept(self, key: str) -> None:
+        if self.session is None:
+            return
+        self.action_section("concepts")
+        screen = self.get_screen("concepts")
+        screen.call_after_refresh(screen.show_concept, key)  # type: ignore[attr-defined]
+
+    def run_collection(self) -> None:
+        if self.session is None or self.session.readonly:
+            return
+        self.action_section("collect")
+        screen = self.get_screen("collect")
+        screen.call_after_refresh(screen.action_start)  # type: ignore[attr-defined]
+
+    def render_from_palette(self, framework: str, fmt: str) -> None:
+        if self.session is None:
+            return
+        self.action_section("report")
+        screen = self.get_screen("report")
+
+        def go() -> None:
+            screen.prefill(framework, fmt)  # type: ignore[attr-defined]
+            screen.call_after_refresh(screen.action_render)  # type: ignore[attr-defined]
+
+        screen.call_after_refresh(go)
+
+    def action_help(self) -> None:
+        from auditprep.tui.dialogs.help import HelpDialog
+
+        self.push_screen(HelpDialog())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def action_open_other(self) -> None:
+        self.show_picker()
+
+    # --- errors -------------------------------------------------------------------------
+
+    def show_error(self, error: BaseException | None) -> None:
+        from auditprep.tui.dialogs.error import ErrorDialog
+
+        if isinstance(error, AuditprepError):
+            title, message = error.title, error.message
+        elif isinstance(error, OSError):
+            where = f" {error.filename}" if getattr(error, "filename", None) else ""
+            title, message = "File error", f"Could not access{where}: {error.strerror or error}."
+        else:
+            title = "Unexpected error"
+            message = f"{type(error).__name__}: {error}. Nothing that was saved is lost; please report this."
+        self.push_screen(ErrorDialog(title, message))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            if event.worker.group == "open" and self.session is None and len(self.screen_stack) <= 1:
+                self.show_picker()  # nothing opened: the picker, under the error
+            self.show_error(event.worker.error)
+
+    # --- command palette ----------------------------------------------------------------
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Toggle light / dark", "Switch between the light and dark theme", self.action_toggle_theme)
+        yield SystemCommand("Help", "Keys and how auditprep works", self.action_help)
+        if self.session is not None:
+            yield SystemCommand(
+                "Open another engagement", "Save, close this one and go to the picker", self.action_open_other
+            )
+
+
+def settle_memory() -> None:
+    """Move what is loaded so far out of the garbage collector's way.
+
+    An open engagement holds many long-lived objects (findings, evidence rows); without this, the
+    collector's full passes over them show up as 100 ms hitches while moving through controls.
+    """
+    gc.freeze()
+
+
+def _modal_types() -> tuple[type, ...]:
+    from textual.screen import ModalScreen
+
+    return (ModalScreen,)

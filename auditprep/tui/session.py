@@ -1,0 +1,483 @@
+"""One open engagement as the terminal session sees it: cached reads and autosaved writes.
+
+Plain Python (no textual), so it is tested and benchmarked without a terminal. Screens ask the
+session, never the store directly; every write goes through here, bumps ``revision`` (screens
+refresh when it moved) and keeps the cached posture current for the control that changed.
+
+Typing is staged (``stage``) and written by ``flush``, which the UI calls after a short pause,
+when a field loses focus, when another control is opened and on every way out of the program.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from auditprep.answers import normalise_value
+from auditprep.catalog import Catalog
+from auditprep.concepts import Environment
+from auditprep.errors import AuditprepError, EngagementError, InvalidInput
+from auditprep.models import (
+    Answer,
+    Attestation,
+    CallStatus,
+    Control,
+    ControlException,
+    Evidence,
+    Finding,
+    Question,
+)
+from auditprep.posture import ControlPosture, Posture, control_posture
+from auditprep.store import Engagement
+from auditprep.store.engagement import Attachment, Run
+from auditprep.tui.review_notes import ReviewNotes
+
+
+@dataclass(frozen=True)
+class CollectPlan:
+    """What the user chose on the collect screen."""
+
+    aws: bool = True
+    profiles: tuple[str, ...] = ()
+    regions: tuple[str, ...] = ()
+    role_arns: tuple[str, ...] = ()
+    docker: bool = True
+    docker_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Staged:
+    control_id: str
+    question_id: str
+    value: str
+    narrative: str
+
+
+@dataclass
+class CollectionState:
+    runs: list[Run]
+    gaps: list[Evidence]
+    gap_counts: Counter[str]
+    evidence_items: int
+    integrity: list[str] | None = None  # problems found by verification (review mode), [] = intact
+
+
+ENDLESS = datetime(9999, 12, 31, tzinfo=UTC)
+
+
+def end_of_day(day: date) -> datetime:
+    return datetime.combine(day, time(23, 59, 59), tzinfo=UTC)
+
+
+@dataclass
+class Session:
+    engagement: Engagement
+    catalog: Catalog
+    actor: str
+    review: ReviewNotes | None = None
+    label: str = ""
+    package: Any = None  # an opened evidence package, kept (and its folder) while reviewing it
+    revision: int = 0  # moves on every write
+    evidence_revision: int = 0  # moves only when evidence or attachments change
+    _posture: Posture | None = field(default=None, repr=False)
+    _answers: dict[str, Answer] | None = field(default=None, repr=False)
+    _findings: list[Finding] | None = field(default=None, repr=False)
+    _by_control: dict[str, list[Finding]] | None = field(default=None, repr=False)
+    _exceptions: list[ControlException] | None = field(default=None, repr=False)
+    _attestations: dict[str, Attestation] | None = field(default=None, repr=False)
+    _attachments: list[Attachment] | None = field(default=None, repr=False)
+    _environment: Environment | None = field(default=None, repr=False)
+    _in_scope: list[Control] | None = field(default=None, repr=False)
+    _pending: dict[str, Staged] = field(default_factory=dict, repr=False)
+    _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    def __post_init__(self) -> None:
+        self.info = self.engagement.info()
+
+    # --- basics -------------------------------------------------------------------------
+
+    @property
+    def readonly(self) -> bool:
+        return self.engagement.readonly or self.review is not None
+
+    @property
+    def reviewing(self) -> bool:
+        return self.review is not None
+
+    def now(self) -> datetime:
+        return self.engagement.clock()
+
+    @property
+    def frameworks(self) -> tuple[str, ...]:
+        return tuple(f for f in self.info.frameworks if f in self.catalog.frameworks)
+
+    def framework_label(self, fid: str) -> str:
+        fw = self.catalog.frameworks.get(fid)
+        return f"{fw.name} {fw.version}" if fw else fid
+
+    def controls_in_scope(self) -> list[Control]:
+        """The controls mapped to any framework of this engagement, in theme order."""
+        if self._in_scope is None:
+            fws = set(self.frameworks)
+            self._in_scope = [
+                control
+                for theme in self.catalog.themes
+                for control in self.catalog.controls_by_theme.get(theme.key, [])
+                if not fws or fws & set(control.mappings)
+            ]
+        return self._in_scope
+
+    def close(self) -> None:
+        try:
+            self.flush()
+        finally:
+            self.engagement.close()
+            if self.package is not None:
+                self.package.close()
+
+    # --- cached reads -------------------------------------------------------------------
+
+    def answers(self) -> dict[str, Answer]:
+        if self._answers is None:
+            self._answers = self.engagement.answers()
+        return self._answers
+
+    def findings(self) -> list[Finding]:
+        if self._findings is None:
+            self._findings = self.engagement.findings()
+            by: dict[str, list[Finding]] = {}
+            for f in self._findings:
+                for cid in f.controls:
+                    by.setdefault(cid, []).append(f)
+            self._by_control = by
+        return self._findings
+
+    def findings_for(self, control_id: str) -> list[Finding]:
+        self.findings()
+        assert self._by_control is not None
+        return self._by_control.get(control_id, [])
+
+    def exceptions(self) -> list[ControlException]:
+        if self._exceptions is None:
+            self._exceptions = self.engagement.exceptions()
+        return self._exceptions
+
+    def attestations(self) -> dict[str, Attestation]:
+        if self._attestations is None:
+            self._attestations = self.engagement.attestations()
+        return self._attestations
+
+    def attachments(self, control_id: str | None = None) -> list[Attachment]:
+        if self._attachments is None:
+            self._attachments = self.engagement.attachments()
+        if control_id is None:
+            return list(self._attachments)
+        return [a for a in self._attachments if a.control_id == control_id]
+
+    def posture(self) -> Posture:
+        with self._lock:
+            if self._posture is None:
+                self._posture = Posture.compute(
+                    self.catalog, self.answers(), self.findings(), self.exceptions(), self.now()
+                )
+            return self._posture
+
+    def control_posture(self, control_id: str) -> ControlPosture:
+        return self.posture().controls[control_id]
+
+    def warm(self) -> None:
+        """Load what the first screens need (run in a thread worker)."""
+        self.posture()
+        self.attestations()
+        self.attachments()
+
+    def _changed(self, control_id: str | None = None) -> None:
+        """Refresh the cached posture after a write and tell screens something moved."""
+        with self._lock:
+            if self._posture is not None and control_id is not None:
+                control = self.catalog.controls[control_id]
+                self._posture.controls[control_id] = control_posture(
+                    control, self.answers(), self.findings_for(control_id), self.exceptions(), self.now()
+                )
+            elif control_id is None:
+                self._posture = None
+            self.revision += 1
+
+    def reload(self) -> None:
+        """Forget every cache (after a collection: new findings and evidence)."""
+        with self._lock:
+            self._posture = None
+            self._findings = None
+            self._by_control = None
+            self._attachments = None
+            self._environment = None
+            self.revision += 1
+            self.evidence_revision += 1
+
+    # --- answers ------------------------------------------------------------------------
+
+    def _refuse_if_readonly(self) -> None:
+        if self.readonly:
+            what = "review mode" if self.reviewing else "read-only"
+            raise EngagementError(
+                f"This engagement is open in {what}; only reviewer comments and flags can be added.", title="Read only"
+            )
+
+    def question(self, question_id: str) -> tuple[Control, Question]:
+        control_id = question_id.split(".", 1)[0]
+        control = self.catalog.controls[control_id]
+        return control, next(q for q in control.questions if q.id == question_id)
+
+    def current(self, question_id: str) -> tuple[str, str]:
+        """The value and narrative shown for a question: what is staged, else what is stored."""
+        staged = self._pending.get(question_id)
+        if staged is not None:
+            return staged.value, staged.narrative
+        stored = self.answers().get(question_id)
+        return (stored.value, stored.narrative) if stored else ("", "")
+
+    def validate(self, question_id: str, value: str) -> str:
+        """The stored form of ``value``, or InvalidInput with the reason."""
+        _, q = self.question(question_id)
+        try:
+            return normalise_value(q, value)
+        except ValueError as exc:
+            raise InvalidInput(f"The answer {exc}.") from None
+
+    def stage(self, question_id: str, value: str, narrative: str = "") -> None:
+        """Remember an edit to write at the next flush (typing is written after a pause)."""
+        self._refuse_if_readonly()
+        control, _ = self.question(question_id)
+        with self._lock:
+            self._pending[question_id] = Staged(control.id, question_id, value, narrative)
+
+    def unstage(self, question_id: str) -> None:
+        """Drop a staged edit (the field now holds something invalid or nothing)."""
+        with self._lock:
+            self._pending.pop(question_id, None)
+
+    @property
+    def has_pending(self) -> bool:
+        return bool(self._pending)
+
+    def flush(self) -> list[str]:
+        """Write every staged edit in one transaction; returns the control ids that changed."""
+        with self._lock:
+            if not self._pending or self.readonly:
+                self._pending.clear()
+                return []
+            pending = list(self._pending.values())
+            answers = self.answers()
+            now = self.now()
+            fresh = []
+            for s in pending:
+                old = answers.get(s.question_id)
+                if old is not None and (old.value, old.narrative) == (s.value, s.narrative):
+                    continue
+                if not s.value and old is None:
+                    continue
+                fresh.append(
+                    Answer(
+                        control_id=s.control_id,
+                        question_id=s.question_id,
+                        value=s.value,
+                        narrative=s.narrative,
+                        answered_by=self.actor,
+                        answered_at=now,
+                    )
+                )
+            self.engagement.record_answers(fresh)
+            for s in pending:
+                if self._pending.get(s.question_id) == s:
+                    del self._pending[s.question_id]
+            for a in fresh:
+                answers[a.question_id] = a
+            changed = sorted({a.control_id for a in fresh})
+            for cid in changed:
+                self._changed(cid)
+            return changed
+
+    def record_answer(self, question_id: str, value: str, narrative: str = "") -> bool:
+        """Write one answer now (a choice, a status); returns False when nothing changed."""
+        self.stage(question_id, value, narrative)
+        return bool(self.flush())
+
+    # --- attestation and exceptions -----------------------------------------------------
+
+    def attest(self, control_id: str, reattest_days: int) -> Attestation:
+        self._refuse_if_readonly()
+        self.flush()
+        control = self.catalog.controls[control_id]
+        status_q = control.status_question
+        if status_q is not None and status_q.id not in self.answers():
+            raise InvalidInput(f"Answer whether {control_id} is in place before attesting it.", title="Not answered")
+        if not 1 <= reattest_days <= 3650:
+            raise InvalidInput("Re-attest after between 1 and 3650 days.")
+        att = Attestation(
+            control_id=control_id, attested_by=self.actor, attested_at=self.now(), reattest_days=reattest_days
+        )
+        self.engagement.attest(att)
+        self.attestations()[control_id] = att
+        self._changed(control_id)
+        return att
+
+    def attestation_due(self, control_id: str) -> tuple[Attestation | None, datetime | None, bool]:
+        """The latest attestation, when it must be renewed, and whether that is already past."""
+        att = self.attestations().get(control_id)
+        if att is None:
+            return None, None, False
+        due = att.attested_at + timedelta(days=att.reattest_days)
+        return att, due, due <= self.now()
+
+    def add_exception(self, control_id: str, owner: str, rationale: str, expires: date) -> ControlException:
+        self._refuse_if_readonly()
+        owner, rationale = owner.strip(), rationale.strip()
+        if not owner:
+            raise InvalidInput("An exception needs an owner: the person who accepts the risk.")
+        if not rationale:
+            raise InvalidInput("An exception needs a rationale: why the control is not met and what mitigates it.")
+        if end_of_day(expires) <= self.now():
+            raise InvalidInput("An exception must expire in the future.")
+        exc = ControlException(
+            control_id=control_id,
+            owner=owner,
+            rationale=rationale,
+            expires=end_of_day(expires),
+            recorded_by=self.actor,
+            recorded_at=self.now(),
+        )
+        exc = exc.model_copy(update={"id": self.engagement.add_exception(exc)})
+        self.exceptions().append(exc)
+        self._changed(control_id)
+        return exc
+
+    # --- evidence -----------------------------------------------------------------------
+
+    def evidence(self) -> list[Evidence]:
+        """Every current evidence item, without its content (fast enough for 20,000 items)."""
+        return self.engagement.current_evidence(with_data=False)
+
+    def evidence_document(self, evidence_id: str) -> str:
+        """The stored (already redacted) item as pretty JSON, for the raw evidence view."""
+        ev = self.engagement.evidence_item(evidence_id)
+        if ev is None:
+            raise EngagementError(f"There is no evidence item {evidence_id} in this engagement.")
+        doc: dict[str, Any] = ev.model_dump(mode="json")
+        return json.dumps(doc, indent=2, sort_keys=False, ensure_ascii=False)
+
+    def attachment_document(self, attachment_id: int) -> str:
+        att = next((a for a in self.attachments() if a.id == attachment_id), None)
+        if att is None:
+            raise EngagementError(f"There is no attachment {attachment_id} in this engagement.")
+        doc = {
+            "id": f"A{att.id}",
+            "source": "manual",
+            "filename": att.filename,
+            "media_type": att.media_type,
+            "sha256": att.sha256,
+            "size": att.size,
+            "control_id": att.control_id,
+            "description": att.description,
+            "added_by": att.added_by,
+            "added_at": att.added_at.isoformat(),
+        }
+        return json.dumps(doc, indent=2, ensure_ascii=False)
+
+    def attach(self, path: Path, *, control_id: str | None, description: str) -> Attachment:
+        self._refuse_if_readonly()
+        path = Path(path).expanduser()
+        if control_id is not None and control_id not in self.catalog.controls:
+            raise InvalidInput(f"There is no control {control_id}.")
+        try:
+            data = path.read_bytes()
+        except IsADirectoryError:
+            raise InvalidInput(f"{path} is a folder; attach a file.") from None
+        except OSError as exc:
+            raise InvalidInput(f"Cannot read {path}: {exc.strerror or exc}.") from None
+        media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        att = self.engagement.attach(
+            data,
+            filename=path.name,
+            media_type=media,
+            actor=self.actor,
+            control_id=control_id,
+            description=description.strip(),
+        )
+        self.attachments()
+        assert self._attachments is not None
+        self._attachments.append(att)
+        self.revision += 1
+        self.evidence_revision += 1
+        return att
+
+    def environment(self) -> Environment:
+        """The platforms the evidence shows (reads every item's content: call from a worker)."""
+        if self._environment is None:
+            from auditprep.environment import environment_of
+
+            self._environment = environment_of(self.engagement.current_evidence())
+        return self._environment
+
+    def cached_environment(self) -> Environment | None:
+        return self._environment
+
+    # --- what the dashboard says --------------------------------------------------------
+
+    def collection_state(self) -> CollectionState:
+        """The runs, the current gaps and (when reviewing) whether the file verifies; call from a worker."""
+        runs = self.engagement.runs()
+        gaps = [ev for ev in self.evidence() if ev.status not in (CallStatus.COLLECTED, CallStatus.NOT_ENABLED)]
+        counts = Counter(ev.status.value for ev in gaps)
+        integrity = None
+        if self.reviewing:
+            from auditprep.store.verify import verify_engagement
+
+            integrity = verify_engagement(self.engagement)
+        return CollectionState(runs, gaps, counts, self.engagement.evidence_count(), integrity)
+
+    def requirements_of(self, control: Control) -> list[tuple[str, str, str]]:
+        """(framework id, requirement id, requirement title) the control addresses, this engagement's first."""
+        order = list(self.frameworks) + [f for f in control.mappings if f not in self.frameworks]
+        out = []
+        for fid in order:
+            for rid in control.mappings.get(fid, ()):
+                req = self.catalog.requirement(fid, rid)
+                out.append((fid, rid, req.title if req else ""))
+        return out
+
+    # --- review notes -------------------------------------------------------------------
+
+    def _notes(self) -> ReviewNotes:
+        if self.review is None:
+            raise AuditprepError(
+                "Reviewer comments and flags are available in review mode ('auditprep review').",
+                title="Not in review mode",
+            )
+        return self.review
+
+    def add_comment(self, target: str, text: str) -> bool:
+        text = text.strip()
+        if not text:
+            raise InvalidInput("A comment cannot be empty.")
+        self._notes().add_comment(target, text, author=self.actor, at=self.now())
+        self.revision += 1
+        return True
+
+    def set_flag(self, target: str, flagged: bool, reason: str = "") -> bool:
+        self._notes().set_flag(target, flagged, author=self.actor, at=self.now(), reason=reason.strip())
+        self.revision += 1
+        return True
+
+
+def parse_day(text: str) -> date:
+    """A YYYY-MM-DD date or InvalidInput."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"'{text.strip()}' is not a date written YYYY-MM-DD.") from None
