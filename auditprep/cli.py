@@ -402,6 +402,28 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
 
 
 @main.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.option("--framework", type=click.Choice(FRAMEWORK_CHOICES), help="Framework to report on (optional when the engagement has one).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "html", "json", "csv", "oscal"]), default=None,
+              help="Output format (default: from the file extension, else pdf).")
+@click.option("--kind", type=click.Choice(["framework", "playbook"]), default="framework", show_default=True,
+              help="The framework report, or the container incident-response playbook draft.")
+@click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
+@click.pass_context
+def report(ctx: click.Context, engagement: Path, framework: str | None, fmt: str | None, kind: str, output: Path) -> None:
+    """Render the assessor report (pdf, html, json, csv, oscal) or the incident-response playbook."""
+    from auditprep.report import render_report
+
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".")
+        fmt = suffix if suffix in ("pdf", "html", "json", "csv") else "pdf"
+    catalog = load_catalog(ctx)
+    with open_engagement(engagement, readonly=True) as eng:
+        path = render_report(eng, catalog, framework=framework, fmt=fmt, out=output, kind=kind)
+    click.echo(f"Wrote {path}.")
+
+
+@main.command()
 @click.option("--path", type=click.Path(path_type=Path), help="Write the demo engagement here instead (must not exist).")
 @click.option("--no-tui", is_flag=True, help="Build the demo and print its status instead of opening the assistant.")
 @click.pass_context

@@ -1,0 +1,110 @@
+"""Reports an assessor reads: the framework report (PDF, HTML, JSON, CSV, OSCAL) and the IR playbook.
+
+Rendering reads only the engagement store and the catalog: it never calls AWS or Docker and never
+needs credentials. Every format is a view of one context built in :mod:`.context`; the output is
+written atomically, and the PDF's resource fetcher is locked to the templates folder.
+"""
+
+from __future__ import annotations
+
+import gc
+from pathlib import Path
+from typing import Any
+
+from auditprep.catalog import Catalog
+from auditprep.report.output import ReportError, write_atomic
+from auditprep.store import Engagement
+
+FORMATS = ("pdf", "html", "json", "csv", "oscal")
+KINDS = ("framework", "playbook")
+PLAYBOOK_FORMATS = ("pdf", "html")
+
+__all__ = ["FORMATS", "KINDS", "PLAYBOOK_FORMATS", "ReportError", "render_report", "report_bytes"]
+
+
+def _check(fmt: str, kind: str) -> None:
+    if kind not in KINDS:
+        raise ReportError(f"unknown report kind '{kind}'; choose one of: {', '.join(KINDS)}.")
+    if fmt not in FORMATS:
+        raise ReportError(f"unknown report format '{fmt}'; choose one of: {', '.join(FORMATS)}.")
+    if kind == "playbook" and fmt not in PLAYBOOK_FORMATS:
+        raise ReportError(f"the playbook is drafted as pdf or html, not {fmt}.")
+
+
+def build(
+    eng: Engagement,
+    catalog: Catalog,
+    *,
+    framework: str | None,
+    kind: str = "framework",
+    package_hash: str | None = None,
+) -> dict[str, Any]:
+    """The context a report of ``kind`` is rendered from (plain data)."""
+    if kind == "playbook":
+        from auditprep.report.playbook import build_playbook
+
+        return build_playbook(eng, catalog, package_hash=package_hash)
+    from auditprep.report.context import build_context
+
+    return build_context(eng, catalog, framework, package_hash=package_hash)
+
+
+def html_of(ctx: dict[str, Any], catalog: Catalog, medium: str) -> str:
+    from auditprep.report import html
+
+    if ctx["kind"] == "playbook":
+        return html.render_playbook_html(ctx, medium)
+    return html.render_report_html(ctx, catalog, medium)
+
+
+def report_bytes(ctx: dict[str, Any], catalog: Catalog, fmt: str) -> bytes:
+    """Any format except PDF, as bytes (deterministic for a given engagement)."""
+    if fmt == "json":
+        from auditprep.report.tabular import to_json
+
+        return to_json(ctx)
+    if fmt == "csv":
+        from auditprep.report.tabular import to_csv
+
+        return to_csv(ctx)
+    if fmt == "oscal":
+        from auditprep.report.oscal import build_oscal
+        from auditprep.report.tabular import to_json
+
+        return to_json(build_oscal(ctx))
+    if fmt == "html":
+        return html_of(ctx, catalog, "html").encode("utf-8")
+    raise ReportError(f"unknown report format '{fmt}'.")
+
+
+def render_report(
+    eng: Engagement,
+    catalog: Catalog,
+    *,
+    framework: str | None,
+    fmt: str,
+    out: Path,
+    kind: str = "framework",
+    package_hash: str | None = None,
+) -> Path:
+    """Render one report of ``kind`` in ``fmt`` to ``out`` (replaced atomically) and return the path.
+
+    ``framework``: which of the engagement's frameworks to report on (framework reports; may be
+    omitted when the engagement has exactly one). ``package_hash``: the evidence package's root
+    hash, shown on the cover when the report travels inside a package.
+    """
+    _check(fmt, kind)
+    out = Path(out)
+    ctx = build(eng, catalog, framework=framework, kind=kind, package_hash=package_hash)
+    if fmt == "pdf":
+        from auditprep.report.pdf import write_pdf
+
+        document = html_of(ctx, catalog, "pdf")
+        ident = f"{ctx['engagement']['fingerprint']}:{kind}:{ctx.get('framework', {}).get('id', '')}"
+        # The context (every finding and evidence row) is no longer needed: free it, so weasyprint's
+        # many short-lived objects do not make the garbage collector walk it again and again.
+        del ctx
+        gc.collect()
+        return write_atomic(out, lambda fh: write_pdf(document, fh, identifier=ident))
+    data = report_bytes(ctx, catalog, fmt)
+    return write_atomic(out, lambda fh: fh.write(data))

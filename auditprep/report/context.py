@@ -1,0 +1,391 @@
+"""The report context: everything a report says, computed once from the store as plain data.
+
+Every format (PDF, HTML, JSON, CSV, OSCAL) is a view of this one structure, so they cannot
+disagree. Statuses come from :mod:`auditprep.posture`; sentences from :mod:`.narrative`; the
+environment from :mod:`.inventory`. Dates come from the engagement (its last recorded event), never
+from the clock, so the same engagement always gives the same report.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from datetime import datetime
+from typing import Any
+
+from auditprep import __version__
+from auditprep.catalog import Catalog
+from auditprep.concepts import tailored_note
+from auditprep.models import Finding, FindingStatus
+from auditprep.posture import ControlPosture, Posture, Status
+from auditprep.report import narrative
+from auditprep.report.engagement import (
+    GAP_STATUSES,
+    anchor,
+    as_of,
+    day,
+    engagement_part,
+    evidence_row,
+    load_evidence,
+    when,
+)
+from auditprep.report.output import ReportError
+from auditprep.report.overview import (
+    FINDING_ORDER,
+    NOT_COVERED,
+    REQUIREMENT_STATUSES,
+    SEVERITY_RANK,
+    STATUS_ORDER,
+    executive_summary,
+)
+from auditprep.store import Engagement, iso
+
+__all__ = ["REQUIREMENT_STATUSES", "STATUS_LABELS", "STATUS_ORDER", "build_context", "day", "when"]
+
+SCHEMA = "auditprep.report/1"
+STATUS_LABELS = {s.value: s.label for s in Status} | {NOT_COVERED: "Not covered by this tool"}
+
+
+class _Builder:
+    def __init__(self, eng: Engagement, catalog: Catalog, fid: str, package_hash: str | None):
+        self.eng = eng
+        self.catalog = catalog
+        self.fid = fid
+        self.fw = catalog.frameworks[fid]
+        self.stamp = as_of(eng)
+        self.evidence, self.inventory = load_evidence(eng)
+        self.by_id = {ev.id: ev for ev in self.evidence}
+        self.names = {ev.resource: ev.resource_name for ev in self.evidence if ev.resource and ev.resource_name}
+        self.findings = eng.findings()
+        self.answers = eng.answers()
+        self.exceptions = eng.exceptions()
+        self.attestations = eng.attestations()
+        self.attachments = eng.attachments()
+        self.posture = Posture.compute(catalog, self.answers, self.findings, self.exceptions, self.stamp)
+        self.package_hash = package_hash
+        self.anchors: set[str] = set()
+        self.links = catalog.requirement_controls.get(fid, {})
+
+    # controls ------------------------------------------------------------------------------------
+
+    def control(self, cp: ControlPosture) -> dict[str, Any]:
+        c = cp.control
+        status_q = c.status_question
+        ans = cp.answer
+        answer = None
+        if ans is not None:
+            label = {
+                "yes": "In place",
+                "partial": "Partially in place",
+                "no": "Not in place",
+                "n-a": "Not applicable",
+            }.get(ans.value, ans.value)
+            answer = {
+                "value": ans.value,
+                "label": label,
+                "narrative": ans.narrative,
+                "by": ans.answered_by,
+                "at": iso(ans.answered_at),
+                "question": status_q.text if status_q else "",
+            }
+        details = []
+        for q in c.questions:
+            if status_q is not None and q.id == status_q.id:
+                continue
+            a = self.answers.get(q.id)
+            if a is not None:
+                details.append(
+                    {
+                        "question": q.text,
+                        "answer": a.value,
+                        "narrative": a.narrative,
+                        "by": a.answered_by,
+                        "at": iso(a.answered_at),
+                    }
+                )
+        att = self.attestations.get(c.id)
+        attestation = None
+        if att is not None:
+            due = att.attested_at.timestamp() + att.reattest_days * 86400
+            due_dt = datetime.fromtimestamp(due, tz=att.attested_at.tzinfo)
+            attestation = {
+                "by": att.attested_by,
+                "at": iso(att.attested_at),
+                "due": iso(due_dt),
+                "overdue": due_dt < self.stamp,
+            }
+        exc = cp.exception
+        exception = None
+        if exc is not None:
+            exception = {
+                "owner": exc.owner,
+                "rationale": exc.rationale,
+                "expires": day(exc.expires),
+                "recorded_by": exc.recorded_by,
+                "recorded_at": iso(exc.recorded_at),
+            }
+        by_check: dict[str, list[Finding]] = defaultdict(list)
+        for f in cp.findings:
+            by_check[f.check].append(f)
+        checks = []
+        gaps = []
+        not_evaluated = []
+        evidence_ids: dict[str, None] = {}
+        for check_id in list(c.checks) + sorted(set(by_check) - set(c.checks)):
+            found = by_check.get(check_id, [])
+            meta = self.catalog.checks.get(check_id)
+            title = meta.title if meta else check_id
+            counts = Counter(f.status.value for f in found)
+            checks.append(
+                {
+                    "id": check_id,
+                    "title": title,
+                    "severity": meta.severity.value if meta else "",
+                    "counts": {s.value: counts.get(s.value, 0) for s in FINDING_ORDER},
+                    "sentence": narrative.check_sentence(check_id, title, found, self.names) if found else "",
+                }
+            )
+            for f in sorted(found, key=lambda f: (f.scope.label(), f.resource)):
+                for eid in f.evidence:
+                    evidence_ids.setdefault(eid, None)
+                if f.status in (FindingStatus.FAIL, FindingStatus.WARN):
+                    gaps.append(
+                        {
+                            "check": check_id,
+                            "title": title,
+                            "status": f.status.value,
+                            "severity": f.severity.value,
+                            "resource": f.resource,
+                            "name": narrative._name(f, self.names),
+                            "where": f.scope.label(),
+                            "message": f.message,
+                            "remediation": meta.remediation if meta else "",
+                        }
+                    )
+                elif f.status is FindingStatus.NOT_EVALUATED:
+                    not_evaluated.append({"check": check_id, "where": f.scope.label(), "message": f.message})
+        gaps.sort(
+            key=lambda g: (
+                g["status"] != "fail",
+                SEVERITY_RANK.get(g["severity"], 9),
+                g["check"],
+                g["where"],
+                g["name"],
+            )
+        )
+        evidence = [self.evidence_ref(eid) for eid in evidence_ids]
+        docs = [
+            {
+                "filename": a.filename,
+                "sha256": a.sha256,
+                "size": a.size,
+                "description": a.description,
+                "added_by": a.added_by,
+                "added_at": iso(a.added_at),
+                "media_type": a.media_type,
+            }
+            for a in self.attachments
+            if a.control_id == c.id
+        ]
+        view: dict[str, Any] = {
+            "id": c.id,
+            "title": c.title,
+            "theme": c.theme,
+            "theme_title": self.catalog.theme_title(c.theme),
+            "status": cp.status.value,
+            "status_label": cp.status.label,
+            "reason": cp.reason,
+            "conflict": cp.conflict,
+            "answer": answer,
+            "details": details,
+            "attestation": attestation,
+            "exception": exception,
+            "control_checks": list(c.checks),
+            "checks": checks,
+            "gaps": gaps,
+            "not_evaluated": not_evaluated,
+            "evidence": evidence,
+            "documents": docs,
+            "expected_evidence": list(c.evidence),
+            "concepts": list(c.concepts),
+            "requirements": list(c.mappings.get(self.fid, ())),
+        }
+        view["narrative"] = narrative.control_paragraphs(view)
+        return view
+
+    def evidence_ref(self, eid: str) -> dict[str, Any]:
+        ev = self.by_id.get(eid)
+        if ev is None:
+            return {
+                "id": eid,
+                "operation": "",
+                "where": "",
+                "resource": "",
+                "collected_at": "",
+                "sha256": "",
+                "status": "",
+            }
+        return {
+            "id": eid,
+            "operation": ev.operation,
+            "where": ev.scope.label(),
+            "resource": ev.resource_name or ev.resource,
+            "collected_at": iso(ev.collected_at),
+            "sha256": ev.content_hash,
+            "status": ev.status.value,
+        }
+
+    # requirements ------------------------------------------------------------------------------------
+
+    def requirements(self, controls: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        sections = []
+        by_section: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for rp in self.posture.requirements(self.fid):
+            req = self.catalog.requirement(self.fid, rp.requirement_id)
+            assert req is not None
+            status = rp.status.value if rp.status else NOT_COVERED
+            cids = [cp.control.id for cp in rp.controls]
+            if req.not_covered:
+                summary = f"Not covered by auditprep: {req.not_covered}"
+            elif cids:
+                parts = [f"{cid} ({controls[cid]['status_label'].lower()})" for cid in cids]
+                summary = f"Addressed by {narrative.plural(len(cids), 'control')}: {narrative.join_words(parts)}."
+            else:
+                summary = "No control addresses this requirement."
+            by_section[req.section].append(
+                {
+                    "id": req.id,
+                    "anchor": anchor("req", req.id, self.anchors),
+                    "title": req.title,
+                    "section": req.section,
+                    "designation": req.designation or "",
+                    "note": req.note,
+                    "status": status,
+                    "status_label": STATUS_LABELS[status],
+                    "not_covered": req.not_covered or "",
+                    "controls": cids,
+                    "conflict": any(controls[cid]["conflict"] for cid in cids),
+                    "summary": summary,
+                }
+            )
+        for sec in self.fw.sections:
+            reqs = by_section.get(sec.id, [])
+            counts = Counter(r["status"] for r in reqs)
+            sections.append(
+                {
+                    "id": sec.id,
+                    "title": sec.title,
+                    "anchor": anchor("sec", sec.id, self.anchors),
+                    "counts": {s: counts.get(s, 0) for s in REQUIREMENT_STATUSES},
+                    "requirements": reqs,
+                }
+            )
+        return sections
+
+    # summary ------------------------------------------------------------------------------------
+
+    def concepts(self, controls: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+        used: dict[str, list[str]] = {}
+        for c in controls.values():
+            for key in c["concepts"]:
+                used.setdefault(key, []).append(c["id"])
+        out = []
+        env = self.inventory.environment
+        for key in sorted(
+            used, key=lambda k: self.catalog.concepts[k].name.lower() if k in self.catalog.concepts else k
+        ):
+            concept = self.catalog.concepts.get(key)
+            if concept is None:
+                continue
+            out.append(
+                {
+                    "key": key,
+                    "name": concept.name,
+                    "anchor": anchor("concept", key, self.anchors),
+                    "aliases": list(concept.aliases),
+                    "explanation": concept.explanation,
+                    "why_it_matters": concept.why_it_matters,
+                    "in_this_environment": tailored_note(concept, env) or "",
+                    "evidence": list(concept.evidence),
+                    "requirements": list(concept.requirements.get(self.fid, ())),
+                    "related": [r for r in concept.related if r in used],
+                    "controls": used[key],
+                    "diagram": concept.diagram.title if concept.diagram else "",
+                }
+            )
+        return out
+
+    def build(self) -> dict[str, Any]:
+        fw_controls = self.posture.framework_controls(self.fid)
+        controls = {}
+        for cp in sorted(fw_controls, key=lambda cp: cp.control.id):
+            view = self.control(cp)
+            view["anchor"] = anchor("ctl", cp.control.id, self.anchors)
+            controls[cp.control.id] = view
+        sections = self.requirements(controls)
+        inventory = self.inventory.as_dict()
+        gaps = [evidence_row(ev) for ev in self.evidence if ev.status in GAP_STATUSES]
+        gap_counts = Counter(g["status"] for g in gaps)
+        return {
+            "schema": SCHEMA,
+            "kind": "framework",
+            "tool": {"name": "auditprep", "version": __version__},
+            "engagement": engagement_part(self.eng, self.evidence, self.stamp, self.package_hash),
+            "framework": {
+                "id": self.fw.id,
+                "name": self.fw.name,
+                "version": self.fw.version,
+                "publisher": self.fw.publisher,
+                "description": self.fw.description,
+            },
+            "status_labels": STATUS_LABELS,
+            "summary": executive_summary(self.catalog, controls, sections, self.findings),
+            "environment": inventory,
+            "sections": sections,
+            "controls": controls,
+            "not_covered": [
+                {"id": r["id"], "title": r["title"], "reason": r["not_covered"], "anchor": r["anchor"]}
+                for s in sections
+                for r in s["requirements"]
+                if r["status"] == NOT_COVERED
+            ],
+            "concepts": self.concepts(controls),
+            "evidence": [evidence_row(ev) for ev in self.evidence],
+            "collection_gaps": {
+                "records": gaps,
+                "counts": {s.value: gap_counts.get(s.value, 0) for s in GAP_STATUSES},
+                "attempted": sum(1 for ev in self.evidence if not ev.resource),
+            },
+            "documents": [
+                {
+                    "filename": a.filename,
+                    "sha256": a.sha256,
+                    "size": a.size,
+                    "control": a.control_id or "",
+                    "description": a.description,
+                    "added_by": a.added_by,
+                    "added_at": iso(a.added_at),
+                    "media_type": a.media_type,
+                }
+                for a in self.attachments
+            ],
+        }
+
+
+def build_context(
+    eng: Engagement, catalog: Catalog, framework: str | None, *, package_hash: str | None = None
+) -> dict[str, Any]:
+    """The whole framework report as plain data (JSON-serialisable)."""
+    info = eng.info()
+    if not framework:
+        if len(info.frameworks) == 1:
+            framework = info.frameworks[0]
+        else:
+            raise ReportError(
+                f"choose the framework to report on with --framework ({', '.join(info.frameworks) or 'none set'})."
+            )
+    if framework not in info.frameworks:
+        listed = ", ".join(info.frameworks) or "none"
+        raise ReportError(f"framework '{framework}' is not part of engagement {info.name} (it covers: {listed}).")
+    if framework not in catalog.frameworks:
+        raise ReportError(f"framework '{framework}' is not in the loaded questionnaires.")
+    return _Builder(eng, catalog, framework, package_hash).build()

@@ -1,0 +1,126 @@
+"""The executive summary of a framework report, computed from the control and requirement views."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from auditprep.catalog import Catalog
+from auditprep.models import Finding, FindingStatus, Severity
+from auditprep.posture import Status
+
+NOT_COVERED = "not_covered"
+STATUS_ORDER = (
+    Status.IN_PLACE,
+    Status.PARTIAL,
+    Status.NOT_IN_PLACE,
+    Status.EXCEPTION,
+    Status.NOT_EVALUATED,
+    Status.NOT_APPLICABLE,
+)
+REQUIREMENT_STATUSES = [s.value for s in STATUS_ORDER] + [NOT_COVERED]
+FINDING_ORDER = (
+    FindingStatus.FAIL,
+    FindingStatus.WARN,
+    FindingStatus.NOT_EVALUATED,
+    FindingStatus.PASS,
+    FindingStatus.NOT_APPLICABLE,
+)
+SEVERITY_RANK = {s.value: i for i, s in enumerate(Severity)}
+TOP_GAPS = 10
+
+
+def executive_summary(
+    catalog: Catalog,
+    controls: dict[str, dict[str, Any]],
+    sections: list[dict[str, Any]],
+    findings: list[Finding],
+) -> dict[str, Any]:
+    """Counts by status, theme and section; the top gaps; what was not evaluated and why."""
+    reqs = [r for s in sections for r in s["requirements"]]
+    req_counts = Counter(r["status"] for r in reqs)
+    ctl_counts = Counter(c["status"] for c in controls.values())
+    themes = []
+    for theme in catalog.themes:
+        mine = [c for c in controls.values() if c["theme"] == theme.key]
+        if mine:
+            counts = Counter(c["status"] for c in mine)
+            themes.append(
+                {
+                    "key": theme.key,
+                    "title": theme.title,
+                    "total": len(mine),
+                    "counts": {s.value: counts.get(s.value, 0) for s in STATUS_ORDER},
+                }
+            )
+    gaps = []
+    for c in controls.values():
+        if c["status"] not in (Status.PARTIAL.value, Status.NOT_IN_PLACE.value):
+            continue
+        fails = [g for g in c["gaps"] if g["status"] == "fail"]
+        worst = min((SEVERITY_RANK.get(g["severity"], 9) for g in fails), default=9)
+        headline = fails[0]["message"] if fails else c["reason"]
+        remediation = fails[0]["remediation"] if fails else ""
+        gaps.append(
+            {
+                "id": c["id"],
+                "title": c["title"],
+                "status": c["status"],
+                "status_label": c["status_label"],
+                "requirements": c["requirements"],
+                "fails": len(fails),
+                "severity": fails[0]["severity"] if fails else "",
+                "headline": headline,
+                "remediation": remediation,
+                "conflict": c["conflict"],
+                "_rank": worst,
+            }
+        )
+    gaps.sort(key=lambda g: (g["_rank"], -g["fails"], g["id"]))
+    for g in gaps:
+        del g["_rank"]
+    unanswered = [
+        {"id": c["id"], "title": c["title"], "reason": c["reason"]}
+        for c in controls.values()
+        if c["status"] == Status.NOT_EVALUATED.value
+    ]
+    checks_not_run: dict[str, dict[str, Any]] = {}
+    for c in controls.values():
+        for chk in c["checks"]:
+            counts = chk["counts"]
+            judged = counts["pass"] + counts["fail"] + counts["warn"] + counts["not_applicable"]
+            if counts["not_evaluated"] and not judged and chk["id"] not in checks_not_run:
+                why = next((n["message"] for n in c["not_evaluated"] if n["check"] == chk["id"]), "")
+                checks_not_run[chk["id"]] = {"check": chk["id"], "title": chk["title"], "reason": why}
+    conflicts = [
+        {"id": c["id"], "title": c["title"], "reason": c["reason"]} for c in controls.values() if c["conflict"]
+    ]
+    exceptions = [{"id": c["id"], "title": c["title"], **c["exception"]} for c in controls.values() if c["exception"]]
+    covered = sum(1 for r in reqs if r["status"] != NOT_COVERED)
+    return {
+        "requirements": {s: req_counts.get(s, 0) for s in REQUIREMENT_STATUSES},
+        "controls": {s.value: ctl_counts.get(s.value, 0) for s in STATUS_ORDER},
+        "requirement_total": len(reqs),
+        "control_total": len(controls),
+        "covered": covered,
+        "not_covered": len(reqs) - covered,
+        "answered": sum(1 for c in controls.values() if c["answer"] is not None),
+        "by_theme": themes,
+        "by_section": [
+            {
+                "id": s["id"],
+                "title": s["title"],
+                "anchor": s["anchor"],
+                "counts": s["counts"],
+                "total": len(s["requirements"]),
+            }
+            for s in sections
+        ],
+        "top_gaps": gaps[:TOP_GAPS],
+        "gap_total": len(gaps),
+        "unanswered": unanswered,
+        "checks_not_run": sorted(checks_not_run.values(), key=lambda x: x["check"]),
+        "conflicts": conflicts,
+        "exceptions": exceptions,
+        "findings": {s.value: sum(1 for f in findings if f.status is s) for s in FINDING_ORDER},
+    }
