@@ -118,7 +118,9 @@ def parse_answers(path: Path, catalog: Catalog, actor: str, now: datetime) -> li
             try:
                 answered_at = parse_iso(str(at)) if at else now
             except ValueError:
-                raise InvalidInput(f"{where.where(qloc + ('answered_at',))}: 'answered_at' is not a date-time.") from None
+                raise InvalidInput(
+                    f"{where.where(qloc + ('answered_at',))}: 'answered_at' is not a date-time."
+                ) from None
             out.append(
                 Answer(
                     control_id=control_id,
@@ -137,8 +139,7 @@ def import_answers(eng: Engagement, catalog: Catalog, path: Path, actor: str) ->
     parsed = parse_answers(path, catalog, actor, eng.clock())
     current = eng.answers()
     changed = [
-        a for a in parsed
-        if not (c := current.get(a.question_id)) or (c.value, c.narrative) != (a.value, a.narrative)
+        a for a in parsed if not (c := current.get(a.question_id)) or (c.value, c.narrative) != (a.value, a.narrative)
     ]
     eng.record_answers(changed)
     return len(changed), len(parsed) - len(changed)

@@ -9,7 +9,7 @@ is a single source of truth; a requirement nobody addresses must say why (``not_
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -58,7 +58,7 @@ _MESSAGES = {
 }
 
 
-def _describe(error: dict[str, Any]) -> str:
+def _describe(error: Mapping[str, Any]) -> str:
     kind = error.get("type", "")
     if kind in _MESSAGES:
         return _MESSAGES[kind]
@@ -76,9 +76,11 @@ class Problems:
 
     def raise_if_any(self) -> None:
         if self.items:
-            more = f" ({len(self.items) - 1} more problem(s); run 'auditprep questionnaires validate')" if len(
-                self.items
-            ) > 1 else ""
+            more = (
+                f" ({len(self.items) - 1} more problem(s); run 'auditprep questionnaires validate')"
+                if len(self.items) > 1
+                else ""
+            )
             raise InvalidInput(self.items[0].rstrip(".") + more + ".")
 
 
@@ -262,11 +264,11 @@ def collect_problems(
             referenced_concepts.add(key)
             if key not in concepts:
                 problems.add(item.at("concepts", ki), f"control {cid} names unknown concept '{key}'")
-        for fid, reqs in control.mappings.items():
+        for fid, mapped_ids in control.mappings.items():
             if fid not in frameworks:
                 problems.add(item.at("mappings", fid), f"control {cid} maps unknown framework '{fid}'")
                 continue
-            for ri, rid in enumerate(reqs):
+            for ri, rid in enumerate(mapped_ids):
                 entry = req_index[fid].get(rid)
                 if entry is None:
                     problems.add(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
@@ -96,14 +97,14 @@ class Main(click.Group):
 def crash_log(exc: BaseException) -> str:
     """Write the traceback of an unexpected error to the user log folder and return its path."""
     import traceback
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     try:
         from platformdirs import user_log_dir
 
         folder = Path(user_log_dir("auditprep"))
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"crash-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.log"
+        path = folder / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
         path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
         return str(path)
     except OSError:
@@ -146,7 +147,9 @@ def main(ctx: click.Context, controls: tuple[Path, ...]) -> None:
 @click.option("--name", help="Engagement name (default: the file name).")
 @click.option("--organisation", "--organization", "organisation", default="", help="Organisation being assessed.")
 @click.pass_context
-def init(ctx: click.Context, engagement: Path, frameworks: tuple[str, ...], name: str | None, organisation: str) -> None:
+def init(
+    ctx: click.Context, engagement: Path, frameworks: tuple[str, ...], name: str | None, organisation: str
+) -> None:
     """Create a new engagement file (never overwrites one)."""
     from auditprep.store import Engagement
 
@@ -314,14 +317,32 @@ def questionnaires_schema(kind: str) -> None:
 @click.option("--profile", "profiles", multiple=True, help="AWS profile (repeatable; default: the standard chain).")
 @click.option("--region", "regions", multiple=True, help="AWS region (repeatable; default: every enabled region).")
 @click.option("--role-arn", "role_arns", multiple=True, help="Role to assume in another account (repeatable).")
-@click.option("--docker", "docker_hosts", multiple=True, help="Docker host URL (repeatable; default: DOCKER_HOST or the local socket).")
+@click.option(
+    "--docker",
+    "docker_hosts",
+    multiple=True,
+    help="Docker host URL (repeatable; default: DOCKER_HOST or the local socket).",
+)
 @click.option("--no-aws", is_flag=True, help="Do not collect from AWS.")
 @click.option("--no-docker", is_flag=True, help="Do not collect from Docker.")
-@click.option("--max-rps", type=float, default=20.0, show_default=True, help="Ceiling on AWS requests per second, all threads together.")
+@click.option(
+    "--max-rps",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="Ceiling on AWS requests per second, all threads together.",
+)
 @click.pass_context
 def collect(
-    ctx: click.Context, engagement: Path, profiles: tuple[str, ...], regions: tuple[str, ...], role_arns: tuple[str, ...],
-    docker_hosts: tuple[str, ...], no_aws: bool, no_docker: bool, max_rps: float,
+    ctx: click.Context,
+    engagement: Path,
+    profiles: tuple[str, ...],
+    regions: tuple[str, ...],
+    role_arns: tuple[str, ...],
+    docker_hosts: tuple[str, ...],
+    no_aws: bool,
+    no_docker: bool,
+    max_rps: float,
 ) -> None:
     """Collect evidence read-only from AWS and Docker, store it, and evaluate the checks.
 
@@ -373,8 +394,12 @@ def aws_policy(role_arns: tuple[str, ...]) -> None:
 
 @main.command()
 @click.argument("term", nargs=-1)
-@click.option("--engagement", "engagement", type=click.Path(path_type=Path),
-              help="Tailor the explanation to what this engagement's evidence shows.")
+@click.option(
+    "--engagement",
+    "engagement",
+    type=click.Path(path_type=Path),
+    help="Tailor the explanation to what this engagement's evidence shows.",
+)
 @click.option("--width", type=int, default=None, help="Wrap at this many columns (default: the terminal's).")
 @click.pass_context
 def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, width: int | None) -> None:
@@ -403,14 +428,30 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
 
 @main.command()
 @click.argument("engagement", type=click.Path(path_type=Path))
-@click.option("--framework", type=click.Choice(FRAMEWORK_CHOICES), help="Framework to report on (optional when the engagement has one).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "html", "json", "csv", "oscal"]), default=None,
-              help="Output format (default: from the file extension, else pdf).")
-@click.option("--kind", type=click.Choice(["framework", "playbook"]), default="framework", show_default=True,
-              help="The framework report, or the container incident-response playbook draft.")
+@click.option(
+    "--framework",
+    type=click.Choice(FRAMEWORK_CHOICES),
+    help="Framework to report on (optional when the engagement has one).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "html", "json", "csv", "oscal"]),
+    default=None,
+    help="Output format (default: from the file extension, else pdf).",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["framework", "playbook"]),
+    default="framework",
+    show_default=True,
+    help="The framework report, or the container incident-response playbook draft.",
+)
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path))
 @click.pass_context
-def report(ctx: click.Context, engagement: Path, framework: str | None, fmt: str | None, kind: str, output: Path) -> None:
+def report(
+    ctx: click.Context, engagement: Path, framework: str | None, fmt: str | None, kind: str, output: Path
+) -> None:
     """Render the assessor report (pdf, html, json, csv, oscal) or the incident-response playbook."""
     from auditprep.report import render_report
 
@@ -424,7 +465,9 @@ def report(ctx: click.Context, engagement: Path, framework: str | None, fmt: str
 
 
 @main.command()
-@click.option("--path", type=click.Path(path_type=Path), help="Write the demo engagement here instead (must not exist).")
+@click.option(
+    "--path", type=click.Path(path_type=Path), help="Write the demo engagement here instead (must not exist)."
+)
 @click.option("--no-tui", is_flag=True, help="Build the demo and print its status instead of opening the assistant.")
 @click.pass_context
 def demo(ctx: click.Context, path: Path | None, no_tui: bool) -> None:
@@ -451,7 +494,9 @@ def demo(ctx: click.Context, path: Path | None, no_tui: bool) -> None:
 
 @main.command()
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (PEM) to check a signed package.")
+@click.option(
+    "--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (PEM) to check a signed package."
+)
 def verify(target: Path, public_key: Path | None) -> None:
     """Verify an evidence package or an engagement: exit 0 intact, 1 altered, 2 unreadable."""
     from auditprep.package import verify_target
@@ -470,7 +515,9 @@ def verify(target: Path, public_key: Path | None) -> None:
 @main.command()
 @click.argument("engagement", type=click.Path(path_type=Path))
 @click.option("-o", "--output", required=True, type=click.Path(path_type=Path), help="The package to write (.zip).")
-@click.option("--sign", "sign_key", type=click.Path(path_type=Path), help="Ed25519 private key (PEM) to sign the manifest.")
+@click.option(
+    "--sign", "sign_key", type=click.Path(path_type=Path), help="Ed25519 private key (PEM) to sign the manifest."
+)
 @click.option("--no-pdf", is_flag=True, help="Leave out the PDF reports (faster; the data is all there).")
 @click.pass_context
 def export(ctx: click.Context, engagement: Path, output: Path, sign_key: Path | None, no_pdf: bool) -> None:
@@ -487,11 +534,25 @@ def export(ctx: click.Context, engagement: Path, output: Path, sign_key: Path | 
 
 @main.command()
 @click.argument("target", type=click.Path(path_type=Path))
-@click.option("--review-file", type=click.Path(path_type=Path), help="Where reviewer comments are kept (default: beside TARGET).")
-@click.option("--export", "export_to", type=click.Path(path_type=Path), help="Write the reviewer comments to a .csv or .pdf and exit.")
-@click.option("--load", "load_from", type=click.Path(path_type=Path), help="Team side: record a reviewer's file in the engagement TARGET.")
+@click.option(
+    "--review-file", type=click.Path(path_type=Path), help="Where reviewer comments are kept (default: beside TARGET)."
+)
+@click.option(
+    "--export",
+    "export_to",
+    type=click.Path(path_type=Path),
+    help="Write the reviewer comments to a .csv or .pdf and exit.",
+)
+@click.option(
+    "--load",
+    "load_from",
+    type=click.Path(path_type=Path),
+    help="Team side: record a reviewer's file in the engagement TARGET.",
+)
 @click.pass_context
-def review(ctx: click.Context, target: Path, review_file: Path | None, export_to: Path | None, load_from: Path | None) -> None:
+def review(
+    ctx: click.Context, target: Path, review_file: Path | None, export_to: Path | None, load_from: Path | None
+) -> None:
     """Review an evidence package or engagement read-only; comments and flags are kept apart."""
     from auditprep.review import ReviewFile, default_review_path, load_review_into
 

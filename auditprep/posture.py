@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from auditprep.catalog import Catalog
-from auditprep.models import Answer, ControlException, Control, Finding, FindingStatus
+from auditprep.models import Answer, Control, ControlException, Finding, FindingStatus
 
 
 class Status(str, enum.Enum):
@@ -73,7 +73,9 @@ class RequirementPosture:
     controls: tuple[ControlPosture, ...]
 
 
-def active_exception(exceptions: Iterable[ControlException], control_id: str, as_of: datetime) -> ControlException | None:
+def active_exception(
+    exceptions: Iterable[ControlException], control_id: str, as_of: datetime
+) -> ControlException | None:
     live = [e for e in exceptions if e.control_id == control_id and e.expires > as_of]
     return live[-1] if live else None
 
@@ -93,8 +95,12 @@ def control_posture(
 
     if exc is not None:
         return ControlPosture(
-            control, Status.EXCEPTION,
-            f"Exception owned by {exc.owner} until {exc.expires:%Y-%m-%d}.", answer, mine, exc,
+            control,
+            Status.EXCEPTION,
+            f"Exception owned by {exc.owner} until {exc.expires:%Y-%m-%d}.",
+            answer,
+            mine,
+            exc,
             conflict=bool(answer and answer.value == "yes" and failing),
         )
     if answer is not None and answer.value in ANSWER_STATUS:
@@ -102,15 +108,25 @@ def control_posture(
         if failing and status in (Status.IN_PLACE, Status.NOT_APPLICABLE):
             claimed = "in place" if status is Status.IN_PLACE else "not applicable"
             return ControlPosture(
-                control, Status.PARTIAL,
+                control,
+                Status.PARTIAL,
                 f"Answered {claimed}, but {len(failing)} automated check result(s) fail.",
-                answer, mine, None, conflict=True,
+                answer,
+                mine,
+                None,
+                conflict=True,
             )
-        return ControlPosture(control, status, f"Answered '{answer.value}' by {answer.answered_by}.", answer, mine, None)
+        return ControlPosture(
+            control, status, f"Answered '{answer.value}' by {answer.answered_by}.", answer, mine, None
+        )
     if failing:
         return ControlPosture(
-            control, Status.NOT_IN_PLACE,
-            f"Not yet answered; {len(failing)} automated check result(s) fail.", None, mine, None,
+            control,
+            Status.NOT_IN_PLACE,
+            f"Not yet answered; {len(failing)} automated check result(s) fail.",
+            None,
+            mine,
+            None,
         )
     return ControlPosture(control, Status.NOT_EVALUATED, "Not yet answered.", None, mine, None)
 

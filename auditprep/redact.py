@@ -64,8 +64,11 @@ def text(value: str) -> tuple[str, bool]:
     value = _AUTH_HEADER.sub(lambda m: f"{m.group('head')}{REDACTED}", value)
     value = _BEARER.sub(lambda m: f"{m.group('head')}{REDACTED}", value)
     value = _INLINE.sub(
-        lambda m: f"{m.group('key')}{m.group('sep')}{REDACTED}" if m.group("key")
-        else f"{m.group('key2')}{m.group('sep2')}{REDACTED}",
+        lambda m: (
+            f"{m.group('key')}{m.group('sep')}{REDACTED}"
+            if m.group("key")
+            else f"{m.group('key2')}{m.group('sep2')}{REDACTED}"
+        ),
         value,
     )
     for shape in _SHAPES:

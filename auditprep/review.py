@@ -176,9 +176,12 @@ class ReviewFile:
         if path.exists():
             raise ReviewError(f"{path} already exists; open it instead of creating it.")
         doc = ReviewDocument(
-            format=FORMAT, format_version=FORMAT_VERSION, created_at=clock(),
-            engagement=ReviewedEngagement(name=engagement_name, fingerprint=fingerprint,
-                                          package_root_hash=package_root_hash),
+            format=FORMAT,
+            format_version=FORMAT_VERSION,
+            created_at=clock(),
+            engagement=ReviewedEngagement(
+                name=engagement_name, fingerprint=fingerprint, package_root_hash=package_root_hash
+            ),
         )
         review = cls(path, doc, clock)
         review._save()
@@ -207,8 +210,13 @@ class ReviewFile:
         """Open the review of ``eng`` at ``path``, creating it on first use."""
         fingerprint = eng.fingerprint()
         if not Path(path).exists():
-            return cls.create(path, engagement_name=eng.info().name, fingerprint=fingerprint,
-                              package_root_hash=package_root_hash, clock=clock)
+            return cls.create(
+                path,
+                engagement_name=eng.info().name,
+                fingerprint=fingerprint,
+                package_root_hash=package_root_hash,
+                clock=clock,
+            )
         review = cls.open(path, clock=clock)
         if review.fingerprint != fingerprint:
             raise ReviewError(
@@ -258,8 +266,13 @@ class ReviewFile:
         text = text.strip()
         _check(target_kind, target_id, text, flag, author)
         c = ReviewComment(
-            id=len(self.doc.comments) + 1, target_kind=target_kind, target_id=target_id,  # type: ignore[arg-type]
-            flag=flag, text=text, author=author.strip(), at=at or self.clock(),  # type: ignore[arg-type]
+            id=len(self.doc.comments) + 1,
+            target_kind=target_kind,
+            target_id=target_id,  # type: ignore[arg-type]
+            flag=flag,
+            text=text,
+            author=author.strip(),
+            at=at or self.clock(),  # type: ignore[arg-type]
         )
         self.doc.comments.append(c)
         try:
@@ -273,7 +286,8 @@ class ReviewFile:
         self, target_kind: str | None = None, target_id: str | None = None, flag: str | None = None
     ) -> list[ReviewComment]:
         return [
-            c for c in self.doc.comments
+            c
+            for c in self.doc.comments
             if (target_kind is None or c.target_kind == target_kind)
             and (target_id is None or c.target_id == target_id)
             and (flag is None or c.flag == flag)
@@ -314,8 +328,22 @@ class ReviewFile:
         w = csv.writer(buf, lineterminator="\n")
         w.writerow(("id", "at", "author", "target_kind", "target_id", "flag", "text", "engagement", "fingerprint"))
         for c in self.doc.comments:
-            w.writerow([_cell(v) for v in (c.id, _iso(c.at), c.author, c.target_kind, c.target_id, c.flag, c.text,
-                                           self.engagement_name, self.fingerprint)])
+            w.writerow(
+                [
+                    _cell(v)
+                    for v in (
+                        c.id,
+                        _iso(c.at),
+                        c.author,
+                        c.target_kind,
+                        c.target_id,
+                        c.flag,
+                        c.text,
+                        self.engagement_name,
+                        self.fingerprint,
+                    )
+                ]
+            )
         return buf.getvalue()
 
     def export_csv(self, out: Path) -> Path:
@@ -381,28 +409,35 @@ def review_html(doc: ReviewDocument, catalog: Catalog | None = None) -> str:
         return f"{c.target_kind} {c.target_id}"
 
     out = [
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
+        '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',
         f"<title>Reviewer comments: {e(doc.engagement.name)}</title>",
         "<style>body{font-family:sans-serif;font-size:10pt;margin:2em}table{border-collapse:collapse;width:100%}"
         "td,th{border:1px solid #bbb;padding:3px 5px;text-align:left;vertical-align:top}"
         ".hash{font-family:monospace;font-size:8pt;word-break:break-all}.concern{color:#a40e26}"
         ".question{color:#7d4e00}.accepted{color:#116329}</style></head><body>",
         f"<h1>Reviewer comments: {e(doc.engagement.name)}</h1>",
-        f"<p>Engagement fingerprint: <span class=\"hash\">{e(doc.engagement.fingerprint)}</span></p>",
+        f'<p>Engagement fingerprint: <span class="hash">{e(doc.engagement.fingerprint)}</span></p>',
     ]
     if doc.engagement.package_root_hash:
-        out.append(f"<p>Package root hash: <span class=\"hash\">{e(doc.engagement.package_root_hash)}</span></p>")
-    out.append(f"<p>{len(doc.comments)} comment(s); open flags: "
-               f"{sum(1 for c in current.values() if c.flag in OPEN_FLAGS)}; "
-               + e(", ".join(f"{n} {f}" for f, n in sorted(flags.items()))) + ".</p>")
+        out.append(f'<p>Package root hash: <span class="hash">{e(doc.engagement.package_root_hash)}</span></p>')
+    out.append(
+        f"<p>{len(doc.comments)} comment(s); open flags: "
+        f"{sum(1 for c in current.values() if c.flag in OPEN_FLAGS)}; "
+        + e(", ".join(f"{n} {f}" for f, n in sorted(flags.items())))
+        + ".</p>"
+    )
     for target, items in by_target.items():
         flag = current.get(target)
-        state = f" <span class=\"{e(flag.flag)}\">[{e(flag.flag)}]</span>" if flag else ""
-        out.append(f"<h2>{e(title(items[0]))}{state}</h2><table><tr><th>When</th><th>Who</th><th>Flag</th>"
-                   "<th>Comment</th></tr>")
+        state = f' <span class="{e(flag.flag)}">[{e(flag.flag)}]</span>' if flag else ""
+        out.append(
+            f"<h2>{e(title(items[0]))}{state}</h2><table><tr><th>When</th><th>Who</th><th>Flag</th>"
+            "<th>Comment</th></tr>"
+        )
         for c in items:
-            out.append(f"<tr><td>{e(_iso(c.at))}</td><td>{e(c.author)}</td><td class=\"{e(c.flag)}\">{e(c.flag)}</td>"
-                       f"<td>{e(c.text)}</td></tr>")
+            out.append(
+                f'<tr><td>{e(_iso(c.at))}</td><td>{e(c.author)}</td><td class="{e(c.flag)}">{e(c.flag)}</td>'
+                f"<td>{e(c.text)}</td></tr>"
+            )
         out.append("</table>")
     out.append("</body></html>\n")
     return "".join(out)
@@ -454,9 +489,12 @@ def load_review_into(eng: Engagement, review_path: Path, actor: str) -> LoadedRe
         if att.media_type == MEDIA_TYPE and att.sha256 == digest:
             return LoadedReview(len(doc.comments), open_flags, True, att.id)
     att = eng.attach(
-        raw, filename=review_path.name, media_type=MEDIA_TYPE, actor=actor,
+        raw,
+        filename=review_path.name,
+        media_type=MEDIA_TYPE,
+        actor=actor,
         description=f"Reviewer comments ({len(doc.comments)}, {open_flags} open flag(s)) on state "
-                    f"{doc.engagement.fingerprint[:12]}…",
+        f"{doc.engagement.fingerprint[:12]}…",
     )
     return LoadedReview(len(doc.comments), open_flags, False, att.id)
 

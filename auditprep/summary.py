@@ -100,7 +100,9 @@ def render_status(report: dict[str, Any]) -> str:
     col = report["collection"]
     if col["runs"]:
         gaps = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in col["gaps"].items()) or "none"
-        out.append(f"Evidence: {col['evidence_items']} item(s) from {col['runs']} collection run(s), last {col['last']}; gaps: {gaps}.")
+        out.append(
+            f"Evidence: {col['evidence_items']} item(s) from {col['runs']} collection run(s), last {col['last']}; gaps: {gaps}."
+        )
     else:
         out.append("Evidence: nothing collected yet (run 'auditprep collect').")
     if report["findings"]:
@@ -136,18 +138,40 @@ def findings_rows(eng: Engagement, catalog: Catalog, framework: str | None = Non
     return rows
 
 
-_ORDER = {s.value: i for i, s in enumerate((FindingStatus.FAIL, FindingStatus.WARN, FindingStatus.NOT_EVALUATED,
-                                             FindingStatus.PASS, FindingStatus.NOT_APPLICABLE))}
+_ORDER = {
+    s.value: i
+    for i, s in enumerate(
+        (
+            FindingStatus.FAIL,
+            FindingStatus.WARN,
+            FindingStatus.NOT_EVALUATED,
+            FindingStatus.PASS,
+            FindingStatus.NOT_APPLICABLE,
+        )
+    )
+}
 
 
 def render_findings(rows: list[dict[str, Any]]) -> str:
     if not rows:
         return "No findings yet (run 'auditprep collect')."
     ordered = sorted(rows, key=lambda r: (_ORDER[r["status"]], r["check"], r["resource"]))
-    lines = [table([("STATUS", "SEVERITY", "CHECK", "WHERE"), *(
-        (r["status"], r["severity"], r["check"], r["host"] or "/".join(x for x in (r["account"], r["region"]) if x) or "-")
-        for r in ordered
-    )])]
+    lines = [
+        table(
+            [
+                ("STATUS", "SEVERITY", "CHECK", "WHERE"),
+                *(
+                    (
+                        r["status"],
+                        r["severity"],
+                        r["check"],
+                        r["host"] or "/".join(x for x in (r["account"], r["region"]) if x) or "-",
+                    )
+                    for r in ordered
+                ),
+            ]
+        )
+    ]
     lines.append("")
     for r in ordered:
         if r["status"] in ("fail", "warn", "not_evaluated"):
@@ -163,8 +187,18 @@ def render_collect_summary(summary: Any) -> str:
             rows.append((r.source, "-", "-", "0", "0", "0", "0", "unreachable"))
             continue
         for (service, scope), c in sorted(r.counts().items()):
-            rows.append((r.source, service, scope, str(c["collected"]), str(c["not_enabled"]),
-                         str(c["access_denied"]), str(c["throttled"]), str(c["error"])))
+            rows.append(
+                (
+                    r.source,
+                    service,
+                    scope,
+                    str(c["collected"]),
+                    str(c["not_enabled"]),
+                    str(c["access_denied"]),
+                    str(c["throttled"]),
+                    str(c["error"]),
+                )
+            )
     lines = [table(rows, right=range(3, 8))]
     gaps, seen = [], set()
     for ev in summary.gaps():  # one line per distinct cause: a dead host fails every kind the same way

@@ -89,8 +89,7 @@ def load(path: Path) -> tuple[Any, Locator]:
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
         raise InvalidInput(
-            f"{path}:{line}: the file is not UTF-8 (byte 0x{raw[exc.start]:02x} cannot be decoded); "
-            "save it as UTF-8."
+            f"{path}:{line}: the file is not UTF-8 (byte 0x{raw[exc.start]:02x} cannot be decoded); save it as UTF-8."
         ) from None
     try:
         loader = _LOADER(text)

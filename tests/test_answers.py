@@ -22,7 +22,9 @@ from auditprep.store.verify import verify_engagement
 @pytest.fixture
 def setup(tmp_path: Path, mini: Path, clock):
     catalog = load_catalog(mini)
-    eng = Engagement.create(tmp_path / "e.engagement", name="e", organisation="", frameworks=["pci-dss"], actor="ana", clock=clock)
+    eng = Engagement.create(
+        tmp_path / "e.engagement", name="e", organisation="", frameworks=["pci-dss"], actor="ana", clock=clock
+    )
     yield eng, catalog, tmp_path
     eng.close()
 
@@ -54,8 +56,14 @@ def test_import_then_export_round_trips(setup) -> None:
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        (GOOD.replace("value: partial", "value: mostly"), ":4: answer to HRD-01.status must be one of yes, partial, no, n-a"),
-        (GOOD.replace("HRD-01.enforced: admission", "HRD-01.enforced: hope"), ":5: answer to HRD-01.enforced must be one of"),
+        (
+            GOOD.replace("value: partial", "value: mostly"),
+            ":4: answer to HRD-01.status must be one of yes, partial, no, n-a",
+        ),
+        (
+            GOOD.replace("HRD-01.enforced: admission", "HRD-01.enforced: hope"),
+            ":5: answer to HRD-01.enforced must be one of",
+        ),
         (GOOD.replace("2026-10-01", "last week"), ":6: answer to HRD-01.reviewed must be a date"),
         (GOOD.replace("HRD-01.count: 2", "HRD-01.count: many"), ":7: answer to HRD-01.count must be a number"),
         (GOOD.replace("  HRD-01:", "  XYZ-99:"), ":3: unknown control 'XYZ-99'"),

@@ -19,8 +19,16 @@ HEAVY = {
     "jinja2": "auditprep/report/",
 }
 CORE = [
-    "auditprep.models", "auditprep.catalog", "auditprep.store", "auditprep.store.verify", "auditprep.checks",
-    "auditprep.posture", "auditprep.answers", "auditprep.summary", "auditprep.collect.run", "auditprep.cli",
+    "auditprep.models",
+    "auditprep.catalog",
+    "auditprep.store",
+    "auditprep.store.verify",
+    "auditprep.checks",
+    "auditprep.posture",
+    "auditprep.answers",
+    "auditprep.summary",
+    "auditprep.collect.run",
+    "auditprep.cli",
 ]
 
 

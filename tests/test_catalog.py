@@ -44,7 +44,9 @@ def test_duplicate_control_id_across_files(mini: Path) -> None:
     src = mini / "controls" / "hardening.yaml"
     (mini / "controls" / "more.yaml").write_text(src.read_text())
     found = problems_of(mini)
-    assert any("duplicate control id 'HRD-01'" in p and "more.yaml:2:" in p and "hardening.yaml:2)" in p for p in found), found
+    assert any(
+        "duplicate control id 'HRD-01'" in p and "more.yaml:2:" in p and "hardening.yaml:2)" in p for p in found
+    ), found
 
 
 def test_duplicate_yaml_key_is_an_error_not_a_silent_overwrite(mini: Path) -> None:
@@ -57,7 +59,11 @@ def test_duplicate_yaml_key_is_an_error_not_a_silent_overwrite(mini: Path) -> No
 @pytest.mark.parametrize(
     ("old", "new", "expected"),
     [
-        ("checks: [docker.container.privileged]", "checks: [docker.container.nope]", "unknown check 'docker.container.nope'"),
+        (
+            "checks: [docker.container.privileged]",
+            "checks: [docker.container.nope]",
+            "unknown check 'docker.container.nope'",
+        ),
         ("concepts: [privileged-container]", "concepts: [no-such-concept]", "unknown concept 'no-such-concept'"),
         ('pci-dss: ["2.2.1"]', 'pci-dss: ["2.2.1", "99.9"]', "maps '99.9', which is not a pci-dss requirement"),
         ('pci-dss: ["2.2.1"]', 'pci-dss: ["2.2.1", "9.4.1"]', "which pci-dss lists as not covered"),
@@ -73,7 +79,9 @@ def test_dangling_references(mini: Path, old: str, new: str, expected: str) -> N
 
 def test_requirement_addressed_by_nobody_must_say_why(mini: Path) -> None:
     path = mini / "frameworks" / "pci-dss.yaml"
-    path.write_text(path.read_text().replace("    not_covered: Physical media is outside a container configuration tool.\n", ""))
+    path.write_text(
+        path.read_text().replace("    not_covered: Physical media is outside a container configuration tool.\n", "")
+    )
     line = next(i for i, t in enumerate(path.read_text().splitlines(), 1) if '"9.4.1"' in t)
     found = problems_of(mini)
     assert any("'9.4.1' is addressed by no control" in p and f"{path}:{line}:" in p for p in found), found
@@ -81,8 +89,11 @@ def test_requirement_addressed_by_nobody_must_say_why(mini: Path) -> None:
 
 def test_unreferenced_concept_and_check_are_reported(mini: Path) -> None:
     path = mini / "controls" / "hardening.yaml"
-    path.write_text(path.read_text().replace("checks: [docker.container.privileged]", "checks: []")
-                    .replace("concepts: [privileged-container]", "concepts: []"))
+    path.write_text(
+        path.read_text()
+        .replace("checks: [docker.container.privileged]", "checks: []")
+        .replace("concepts: [privileged-container]", "concepts: []")
+    )
     found = problems_of(mini)
     assert any("check 'docker.container.privileged' informs no control" in p for p in found)
     assert any("concept 'privileged-container' is referenced by no control" in p for p in found)

@@ -17,7 +17,9 @@ def run(*args: str, cwd: Path | None = None, env: dict | None = None) -> subproc
     import os
 
     full_env = {**os.environ, "AUDITPREP_USER": "tester", **(env or {})}
-    proc = subprocess.run([sys.executable, "-m", "auditprep", *args], capture_output=True, text=True, cwd=cwd, env=full_env)
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditprep", *args], capture_output=True, text=True, cwd=cwd, env=full_env
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -40,7 +42,17 @@ def eng(tmp_path: Path) -> Path:
 def test_help_lists_the_contract_commands() -> None:
     proc = run("--help")
     assert proc.returncode == 0
-    for command in ("init", "collect", "status", "findings", "answers", "verify", "frameworks", "questionnaires", "explain"):
+    for command in (
+        "init",
+        "collect",
+        "status",
+        "findings",
+        "answers",
+        "verify",
+        "frameworks",
+        "questionnaires",
+        "explain",
+    ):
         assert f"  {command}" in proc.stdout
 
 
@@ -155,7 +167,6 @@ def test_explain_prints_a_concept() -> None:
     assert proc.returncode == 0, proc.stderr
     assert "Fargate" in proc.stdout
     assert max(len(line) for line in proc.stdout.splitlines()) <= 80
-
 
 
 def test_an_unexpected_bug_is_one_sentence_and_a_log_file(tmp_path: Path, monkeypatch) -> None:

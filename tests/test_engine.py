@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from auditprep.checks.engine import CheckSpec, EvidenceView, Result, evaluate
 from auditprep.models import CallStatus, CheckMeta, Evidence, FindingStatus, Scope, Severity, Source
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 EU = Scope(account="111111111111", region="eu-west-1")
 US = Scope(account="111111111111", region="us-east-1")
-META = {"aws.ecs.task_privileged": CheckMeta(id="aws.ecs.task_privileged", title="No privileged tasks",
-                                             severity=Severity.HIGH, description="d", remediation="r")}
+META = {
+    "aws.ecs.task_privileged": CheckMeta(
+        id="aws.ecs.task_privileged",
+        title="No privileged tasks",
+        severity=Severity.HIGH,
+        description="d",
+        remediation="r",
+    )
+}
 CONTROLS = {"aws.ecs.task_privileged": ("HRD-01",)}
 
 
 def ev(scope: Scope, resource: str = "", status=CallStatus.COLLECTED, data=None, message: str = "") -> Evidence:
-    return Evidence(source=Source.AWS, collector="t", operation="ecs:DescribeTaskDefinition", kind="aws.ecs.task_definition",
-                    scope=scope, resource=resource, collected_at=T0, status=status, message=message, data=data or {})
+    return Evidence(
+        source=Source.AWS,
+        collector="t",
+        operation="ecs:DescribeTaskDefinition",
+        kind="aws.ecs.task_definition",
+        scope=scope,
+        resource=resource,
+        collected_at=T0,
+        status=status,
+        message=message,
+        data=data or {},
+    )
 
 
 def privileged(view: EvidenceView):
@@ -32,8 +49,11 @@ def always_pass(view: EvidenceView):
 
 
 def registry(fn) -> dict[str, CheckSpec]:
-    return {"aws.ecs.task_privileged": CheckSpec("aws.ecs.task_privileged", ("aws.ecs.task_definition",),
-                                                 "no task definitions in use", fn)}
+    return {
+        "aws.ecs.task_privileged": CheckSpec(
+            "aws.ecs.task_privileged", ("aws.ecs.task_definition",), "no task definitions in use", fn
+        )
+    }
 
 
 def statuses(findings) -> dict[tuple[str | None, str], str]:

@@ -16,11 +16,17 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wheel")
-    proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                           "-w", str(out), str(ROOT)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q", "-w", str(out), str(ROOT)],
+        capture_output=True,
+        text=True,
+    )
     if proc.returncode != 0 and "No module named 'hatchling'" in proc.stderr:
-        proc = subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
-                              capture_output=True, text=True)
+        proc = subprocess.run(
+            [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(out), str(ROOT)],
+            capture_output=True,
+            text=True,
+        )
     assert proc.returncode == 0, proc.stderr
     return next(out.glob("auditprep-*.whl"))
 
@@ -38,8 +44,10 @@ def test_wheel_contains_the_data_folders(wheel: Path) -> None:
 def test_installed_wheel_finds_its_data_away_from_the_checkout(wheel: Path, tmp_path: Path) -> None:
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
-    code = ("import auditprep.paths as p, sys; print(p.questionnaires_dir()); print(p.templates_dir()); "
-            "from auditprep.cli import main; sys.argv=['auditprep','frameworks']; main()")
+    code = (
+        "import auditprep.paths as p, sys; print(p.questionnaires_dir()); print(p.templates_dir()); "
+        "from auditprep.cli import main; sys.argv=['auditprep','frameworks']; main()"
+    )
     env = {**os.environ, "PYTHONPATH": str(site)}
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env)
     assert proc.returncode == 0, proc.stderr

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -11,22 +11,44 @@ from auditprep.catalog import load_catalog
 from auditprep.models import Answer, ControlException, Finding, FindingStatus, Scope, Severity
 from auditprep.posture import Posture, Status, combine
 
-NOW = datetime(2026, 11, 2, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 2, tzinfo=UTC)
 
 
 def answer(value: str) -> dict[str, Answer]:
-    return {"HRD-01.status": Answer(control_id="HRD-01", question_id="HRD-01.status", value=value, narrative="n",
-                                    answered_by="ana", answered_at=NOW)}
+    return {
+        "HRD-01.status": Answer(
+            control_id="HRD-01",
+            question_id="HRD-01.status",
+            value=value,
+            narrative="n",
+            answered_by="ana",
+            answered_at=NOW,
+        )
+    }
 
 
 def finding(status: FindingStatus) -> Finding:
-    return Finding(check="docker.container.privileged", title="t", status=status, severity=Severity.HIGH, resource="c1",
-                   scope=Scope(host="h"), message="m", controls=("HRD-01",))
+    return Finding(
+        check="docker.container.privileged",
+        title="t",
+        status=status,
+        severity=Severity.HIGH,
+        resource="c1",
+        scope=Scope(host="h"),
+        message="m",
+        controls=("HRD-01",),
+    )
 
 
 def exception(days: int) -> ControlException:
-    return ControlException(control_id="HRD-01", owner="ops", rationale="r", expires=NOW + timedelta(days=days),
-                            recorded_by="ana", recorded_at=NOW)
+    return ControlException(
+        control_id="HRD-01",
+        owner="ops",
+        rationale="r",
+        expires=NOW + timedelta(days=days),
+        recorded_by="ana",
+        recorded_at=NOW,
+    )
 
 
 @pytest.mark.parametrize(
@@ -44,8 +66,13 @@ def exception(days: int) -> ControlException:
 )
 def test_control_status(mini: Path, answers, findings, exceptions, status, conflict) -> None:
     catalog = load_catalog(mini)
-    posture = Posture.compute(catalog, answer(answers) if answers else {}, [finding(s) for s in findings],
-                              [exception(d) for d in exceptions], NOW)
+    posture = Posture.compute(
+        catalog,
+        answer(answers) if answers else {},
+        [finding(s) for s in findings],
+        [exception(d) for d in exceptions],
+        NOW,
+    )
     cp = posture.controls["HRD-01"]
     assert (cp.status, cp.conflict) == (status, conflict)
 

@@ -34,15 +34,23 @@ def test_argv_value_after_a_secret_flag() -> None:
 
 def test_env_keeps_names_only() -> None:
     assert redact.env_names([f"API_TOKEN={SECRET}", "LOG_LEVEL=debug"]) == [
-        {"name": "API_TOKEN", "secret_like": True}, {"name": "LOG_LEVEL", "secret_like": False}]
+        {"name": "API_TOKEN", "secret_like": True},
+        {"name": "LOG_LEVEL", "secret_like": False},
+    ]
 
 
 def test_ecs_command_and_health_check_argv_are_redacted() -> None:
-    td = {"containerDefinitions": [{
-        "name": "api", "image": "x", "command": ["serve", "--token", SECRET],
-        "healthCheck": {"command": ["CMD-SHELL", f"curl -H 'Authorization: Bearer {SECRET}' localhost"]},
-        "environment": [{"name": "PASSWORD", "value": SECRET}],
-    }]}
+    td = {
+        "containerDefinitions": [
+            {
+                "name": "api",
+                "image": "x",
+                "command": ["serve", "--token", SECRET],
+                "healthCheck": {"command": ["CMD-SHELL", f"curl -H 'Authorization: Bearer {SECRET}' localhost"]},
+                "environment": [{"name": "PASSWORD", "value": SECRET}],
+            }
+        ]
+    }
     out, fields = redact_task_definition(td)
     assert SECRET not in json.dumps(out)
     assert any(f.endswith(".command") for f in fields) and any("healthCheck" in f for f in fields)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,17 +21,29 @@ from auditprep.models import (
 from auditprep.store import Engagement
 from auditprep.store.verify import verify_engagement
 
-T0 = datetime(2026, 11, 2, 9, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 
 
 def make(tmp_path: Path, clock) -> Engagement:
     return Engagement.create(
-        tmp_path / "acme.engagement", name="acme", organisation="Acme Pay", frameworks=["pci-dss"], actor="ana", clock=clock
+        tmp_path / "acme.engagement",
+        name="acme",
+        organisation="Acme Pay",
+        frameworks=["pci-dss"],
+        actor="ana",
+        clock=clock,
     )
 
 
 def answer(value: str, narrative: str = "", who: str = "ana") -> Answer:
-    return Answer(control_id="HRD-01", question_id="HRD-01.status", value=value, narrative=narrative, answered_by=who, answered_at=T0)
+    return Answer(
+        control_id="HRD-01",
+        question_id="HRD-01.status",
+        value=value,
+        narrative=narrative,
+        answered_by=who,
+        answered_at=T0,
+    )
 
 
 def test_create_refuses_to_overwrite(tmp_path: Path, clock) -> None:
@@ -55,10 +67,24 @@ def test_reopen_reads_everything_back(tmp_path: Path, clock) -> None:
     with make(tmp_path, clock) as eng:
         eng.record_answer(answer("partial", "two services remain"))
         eng.attest(Attestation(control_id="HRD-01", attested_by="cio", attested_at=T0, reattest_days=90))
-        eng.add_exception(ControlException(control_id="HRD-01", owner="ops", rationale="legacy agent",
-                                           expires=T0 + timedelta(days=30), recorded_by="ana", recorded_at=T0))
-        att = eng.attach(b"%PDF-1.4 runbook", filename="runbook.pdf", media_type="application/pdf", actor="ana",
-                         control_id="IR-01", description="IR runbook")
+        eng.add_exception(
+            ControlException(
+                control_id="HRD-01",
+                owner="ops",
+                rationale="legacy agent",
+                expires=T0 + timedelta(days=30),
+                recorded_by="ana",
+                recorded_at=T0,
+            )
+        )
+        att = eng.attach(
+            b"%PDF-1.4 runbook",
+            filename="runbook.pdf",
+            media_type="application/pdf",
+            actor="ana",
+            control_id="IR-01",
+            description="IR runbook",
+        )
     with Engagement.open(tmp_path / "acme.engagement", readonly=True) as eng:
         assert eng.info().organisation == "Acme Pay"
         assert eng.answers()["HRD-01.status"].narrative == "two services remain"
@@ -76,15 +102,27 @@ def test_read_only_open_refuses_writes(tmp_path: Path, clock) -> None:
 
 
 def _evidence(region: str, resource: str, status=CallStatus.COLLECTED) -> Evidence:
-    return Evidence(source=Source.AWS, collector="test", operation="ecs:DescribeClusters", kind="aws.ecs.cluster",
-                    scope=Scope(account="111111111111", region=region), resource=resource, collected_at=T0,
-                    status=status, data={"clusterName": resource})
+    return Evidence(
+        source=Source.AWS,
+        collector="test",
+        operation="ecs:DescribeClusters",
+        kind="aws.ecs.cluster",
+        scope=Scope(account="111111111111", region=region),
+        resource=resource,
+        collected_at=T0,
+        status=status,
+        data={"clusterName": resource},
+    )
 
 
 def test_current_evidence_is_latest_run_per_scope(tmp_path: Path, clock) -> None:
     with make(tmp_path, clock) as eng:
-        eng.add_run(actor="ana", source=Source.AWS, started_at=T0,
-                    evidence=[_evidence("eu-west-1", "a"), _evidence("us-east-1", "b")])
+        eng.add_run(
+            actor="ana",
+            source=Source.AWS,
+            started_at=T0,
+            evidence=[_evidence("eu-west-1", "a"), _evidence("us-east-1", "b")],
+        )
         eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[_evidence("eu-west-1", "c")])
         current = {(e.scope.region, e.resource) for e in eng.current_evidence()}
         assert current == {("eu-west-1", "c"), ("us-east-1", "b")}
@@ -98,7 +136,7 @@ def test_current_evidence_is_latest_run_per_scope(tmp_path: Path, clock) -> None
         ("UPDATE answers SET value = 'yes' WHERE id = 1", "answer 1 to HRD-01.status was changed outside auditprep"),
         ("DELETE FROM answers WHERE id = 1", "was deleted outside auditprep"),
         ("UPDATE events SET actor = 'mallory' WHERE seq = 2", "event 2 (answer.set HRD-01.status) was altered"),
-        ("UPDATE blobs SET data = CAST('{\"clusterName\":\"x\"}' AS BLOB)", "no longer matches its hash"),
+        ('UPDATE blobs SET data = CAST(\'{"clusterName":"x"}\' AS BLOB)', "no longer matches its hash"),
         ("UPDATE evidence SET resource = 'zzz'", "collection run 1 or its evidence was changed"),
         ("DELETE FROM events WHERE seq = 2", "event 2 is missing"),
     ],

@@ -111,8 +111,11 @@ class EvidenceView:
             if resource:
                 ids.extend(e.id for e in self._items.get(kind, []) if e.scope == scope and e.resource == resource)
             else:
-                ids.extend(e.id for e in self._attempts.get(kind, [])
-                           if e.scope == scope and not e.resource and e.status is CallStatus.COLLECTED)
+                ids.extend(
+                    e.id
+                    for e in self._attempts.get(kind, [])
+                    if e.scope == scope and not e.resource and e.status is CallStatus.COLLECTED
+                )
         return tuple(i for i in ids if i)
 
     def gaps(self, kind: str) -> list[Evidence]:
@@ -152,9 +155,7 @@ def _finding(meta: CheckMeta, controls: tuple[str, ...], r: Result) -> Finding:
     )
 
 
-def run_check(
-    spec: CheckSpec, meta: CheckMeta, controls: tuple[str, ...], view: EvidenceView
-) -> Iterator[Finding]:
+def run_check(spec: CheckSpec, meta: CheckMeta, controls: tuple[str, ...], view: EvidenceView) -> Iterator[Finding]:
     gaps = [g for kind in spec.requires for g in view.gaps(kind)]
     scope_gaps: dict[Scope, Evidence] = {}
     resource_gaps: dict[tuple[Scope, str], Evidence] = {}

@@ -65,7 +65,10 @@ class CollectSummary:
 
     def gaps(self) -> list[Evidence]:
         return [
-            ev for r in self.results if r.outcome for ev in r.outcome.evidence
+            ev
+            for r in self.results
+            if r.outcome
+            for ev in r.outcome.evidence
             if ev.status not in (CallStatus.COLLECTED, CallStatus.NOT_ENABLED)
         ]
 
@@ -78,8 +81,12 @@ def aws_runner(options: AwsOptions) -> Runner:
         from auditprep.collect.aws import collect_aws
 
         return collect_aws(
-            profiles=options.profiles, regions=options.regions, role_arns=options.role_arns,
-            progress=progress, cancel=cancel, max_rps=options.max_rps,
+            profiles=options.profiles,
+            regions=options.regions,
+            role_arns=options.role_arns,
+            progress=progress,
+            cancel=cancel,
+            max_rps=options.max_rps,
         )
 
     return run
@@ -90,7 +97,9 @@ def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict
         from auditprep.collect.docker import collect_docker
 
         return collect_docker(
-            list(hosts) if hosts else None, progress=progress, cancel=cancel,
+            list(hosts) if hosts else None,
+            progress=progress,
+            cancel=cancel,
             known_inventories=known_inventories or {},
         )
 
@@ -139,8 +148,13 @@ def collect_into(
             continue
         result.outcome = outcome
         result.run_id, _ = eng.add_run(
-            actor=actor, source=outcome.source, started_at=started, evidence=outcome.evidence,
-            identity=outcome.identity, targets=outcome.targets, cancelled=outcome.cancelled or cancel.is_set(),
+            actor=actor,
+            source=outcome.source,
+            started_at=started,
+            evidence=outcome.evidence,
+            identity=outcome.identity,
+            targets=outcome.targets,
+            cancelled=outcome.cancelled or cancel.is_set(),
         )
         summary.results.append(result)
     if any(r.run_id for r in summary.results):

@@ -67,7 +67,11 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
         return clock_now[0]
 
     with Engagement.create(
-        path, name=story["name"], organisation=story["organisation"], frameworks=FRAMEWORKS, actor=story["lead"],
+        path,
+        name=story["name"],
+        organisation=story["organisation"],
+        frameworks=FRAMEWORKS,
+        actor=story["lead"],
         clock=clock,
     ) as eng:
         eng.set_meta(story["lead"], period_start=story["period_start"], period_end=story["period_end"])
@@ -75,9 +79,12 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
             eng.add_scope(story["lead"], kind, value, note)
         for run in recording["runs"]:
             eng.add_run(
-                actor=story["engineer"], source=Source(run["source"]), started_at=parse_iso(run["started_at"]),
+                actor=story["engineer"],
+                source=Source(run["source"]),
+                started_at=parse_iso(run["started_at"]),
                 evidence=[Evidence.model_validate(e) for e in run["evidence"]],
-                identity=run["identity"], targets=run["targets"],
+                identity=run["identity"],
+                targets=run["targets"],
             )
         reevaluate(eng, catalog, story["engineer"])
         answers = []
@@ -85,16 +92,33 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
             if control_id not in catalog.controls:
                 continue
             for question_id, (value, narrative, who) in entries.items():
-                answers.append(Answer(control_id=control_id, question_id=question_id, value=value, narrative=narrative,
-                                      answered_by=story[who], answered_at=clock()))
+                answers.append(
+                    Answer(
+                        control_id=control_id,
+                        question_id=question_id,
+                        value=value,
+                        narrative=narrative,
+                        answered_by=story[who],
+                        answered_at=clock(),
+                    )
+                )
         eng.record_answers(answers)
         for control_id in story["attested"]:
             if control_id in catalog.controls:
-                eng.attest(Attestation(control_id=control_id, attested_by=story["lead"], attested_at=clock(),
-                                       reattest_days=180))
+                eng.attest(
+                    Attestation(
+                        control_id=control_id, attested_by=story["lead"], attested_at=clock(), reattest_days=180
+                    )
+                )
         for exc in story["exceptions"]:
-            eng.add_exception(ControlException(
-                control_id=exc["control"], owner=exc["owner"], rationale=exc["rationale"],
-                expires=clock() + timedelta(days=exc["days"]), recorded_by=story["lead"], recorded_at=clock(),
-            ))
+            eng.add_exception(
+                ControlException(
+                    control_id=exc["control"],
+                    owner=exc["owner"],
+                    rationale=exc["rationale"],
+                    expires=clock() + timedelta(days=exc["days"]),
+                    recorded_by=story["lead"],
+                    recorded_at=clock(),
+                )
+            )
     return path

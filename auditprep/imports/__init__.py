@@ -73,12 +73,17 @@ class ImportSummary:
             f"sha256 {self.file_sha256}) as run {self.run_id}: {self.evidence_items} evidence item(s).",
         ]
         if self.findings:
-            lines.append("Findings from this file: " + ", ".join(
-                f"{n} {s.replace('_', ' ')}" for s, n in sorted(self.findings.items())) + ".")
+            lines.append(
+                "Findings from this file: "
+                + ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(self.findings.items()))
+                + "."
+            )
         if self.unmapped:
             ids = ", ".join(self.unmapped_ids[:10]) + (" …" if len(self.unmapped_ids) > 10 else "")
-            lines.append(f"{self.unmapped} record(s) map to no control (or are archived) and are kept as evidence only"
-                         + (f": {ids}." if ids else "."))
+            lines.append(
+                f"{self.unmapped} record(s) map to no control (or are archived) and are kept as evidence only"
+                + (f": {ids}." if ids else ".")
+            )
         if self.carried_forward:
             lines.append(f"{self.carried_forward} item(s) of earlier imports in the same scope were carried forward.")
         if self.already_imported:
@@ -119,13 +124,17 @@ def import_results(
     carried = [
         ev.model_copy(update={"id": "", "content_hash": ""})
         for ev in eng.current_evidence()
-        if ev.source is Source.IMPORT and ev.scope in touched
+        if ev.source is Source.IMPORT
+        and ev.scope in touched
         and (ev.collector, str(ev.data.get("import", {}).get("subject", ""))) not in parsed.subjects
     ]
     already = any(r.source == Source.IMPORT.value and f"sha256:{source.sha256}" in r.targets for r in eng.runs())
     scopes = sorted({s.label() for s in touched})
     run_id, stored = eng.add_run(
-        actor=actor, source=Source.IMPORT, started_at=started, evidence=[*parsed.evidence, *carried],
+        actor=actor,
+        source=Source.IMPORT,
+        started_at=started,
+        evidence=[*parsed.evidence, *carried],
         identity=f"{parsed.tool} {parsed.tool_version}: {source.name} (sha256:{source.sha256})",
         targets=[f"file:{source.name}", f"sha256:{source.sha256}", *scopes],
     )
@@ -140,10 +149,19 @@ def import_results(
     used = {e for f in own for e in f.evidence}
     unmapped = [ev for ev in mine if ev.kind in (prowler.KIND, asff.KIND) and ev.id not in used]
     return ImportSummary(
-        format=fmt, tool=parsed.tool, tool_version=parsed.tool_version, file=source.path,
-        file_sha256=source.sha256, records=parsed.records, evidence_items=len(mine), carried_forward=len(carried),
-        run_id=run_id, evaluation_id=evaluation_id, findings=dict(Counter(f.status.value for f in own)),
-        unmapped=len(unmapped), unmapped_ids=tuple(sorted({k for k in map(_record_key, unmapped) if k})),
+        format=fmt,
+        tool=parsed.tool,
+        tool_version=parsed.tool_version,
+        file=source.path,
+        file_sha256=source.sha256,
+        records=parsed.records,
+        evidence_items=len(mine),
+        carried_forward=len(carried),
+        run_id=run_id,
+        evaluation_id=evaluation_id,
+        findings=dict(Counter(f.status.value for f in own)),
+        unmapped=len(unmapped),
+        unmapped_ids=tuple(sorted({k for k in map(_record_key, unmapped) if k})),
         already_imported=already,
     )
 

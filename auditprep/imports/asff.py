@@ -95,7 +95,11 @@ def parse(source: SourceFile, data: Any, now: datetime) -> Parsed:
     elif isinstance(data, list) and all(isinstance(r, dict) and "ProductArn" in r for r in data[:1]) and data:
         records = data
     else:
-        raise bad_record(source, "the file", f"ASFF is an object with 'Findings' (or an array of findings), but this looks like {looks_like(data)}")
+        raise bad_record(
+            source,
+            "the file",
+            f"ASFF is an object with 'Findings' (or an array of findings), but this looks like {looks_like(data)}",
+        )
     out = Parsed(tool="asff", tool_version="", records=len(records))
     products: set[str] = set()
     for i, record in enumerate(records):
@@ -115,13 +119,20 @@ def parse(source: SourceFile, data: Any, now: datetime) -> Parsed:
         products.add(f"{product} {version}".strip())
         res = rec.Resources[0]
         clean, redactions = scrub(record)
-        out.evidence.append(Evidence(
-            source=Source.IMPORT, collector=COLLECTOR, operation=f"asff {product} {rec.GeneratorId}", kind=KIND,
-            scope=Scope(account=rec.AwsAccountId or None, region=(res.Region or rec.Region) or None),
-            resource=res.Id, resource_name=res.Type, collected_at=parse_time(rec.UpdatedAt, now),
-            data={"record": clean, "import": provenance(source, FORMAT, product, version, where.split(" ")[0])},
-            redactions=tuple(redactions),
-        ))
+        out.evidence.append(
+            Evidence(
+                source=Source.IMPORT,
+                collector=COLLECTOR,
+                operation=f"asff {product} {rec.GeneratorId}",
+                kind=KIND,
+                scope=Scope(account=rec.AwsAccountId or None, region=(res.Region or rec.Region) or None),
+                resource=res.Id,
+                resource_name=res.Type,
+                collected_at=parse_time(rec.UpdatedAt, now),
+                data={"record": clean, "import": provenance(source, FORMAT, product, version, where.split(" ")[0])},
+                redactions=tuple(redactions),
+            )
+        )
     out.tool_version = "from " + ", ".join(sorted(products))
     out.subjects = {(COLLECTOR, "")}
     return out
@@ -152,7 +163,7 @@ def resolve(rec: dict[str, Any], mappings: ImportMappings) -> tuple[str, tuple[s
         return f"securityhub/{control_id}", table[control_id]
     generator = str(rec.get("GeneratorId", ""))
     if generator.startswith("prowler-"):
-        check = generator[len("prowler-"):]
+        check = generator[len("prowler-") :]
         controls = mappings.prowler.checks.get(check)
         return (f"prowler/{check}", controls) if controls else None
     if generator.startswith("security-control/"):
@@ -175,8 +186,12 @@ def status_of(rec: dict[str, Any]) -> FindingStatus | None:
     workflow = str((rec.get("Workflow") or {}).get("Status", "")).upper()
     compliance = (rec.get("Compliance") or {}).get("Status")
     if compliance:
-        status = {"PASSED": FindingStatus.PASS, "FAILED": FindingStatus.FAIL, "WARNING": FindingStatus.WARN,
-                  "NOT_AVAILABLE": FindingStatus.NOT_EVALUATED}[compliance]
+        status = {
+            "PASSED": FindingStatus.PASS,
+            "FAILED": FindingStatus.FAIL,
+            "WARNING": FindingStatus.WARN,
+            "NOT_AVAILABLE": FindingStatus.NOT_EVALUATED,
+        }[compliance]
         return FindingStatus.WARN if status is FindingStatus.FAIL and workflow == "SUPPRESSED" else status
     if workflow == "RESOLVED":
         return None
@@ -187,7 +202,9 @@ def _vulnerabilities(rec: dict[str, Any]) -> str:
     parts = []
     for v in (rec.get("Vulnerabilities") or [])[:5]:
         if isinstance(v, dict) and v.get("Id"):
-            fix = {"YES": "fix available", "NO": "no fix yet", "PARTIAL": "partial fix"}.get(str(v.get("FixAvailable")), "")
+            fix = {"YES": "fix available", "NO": "no fix yet", "PARTIAL": "partial fix"}.get(
+                str(v.get("FixAvailable")), ""
+            )
             parts.append(f"{v['Id']}" + (f" ({fix})" if fix else ""))
     return f" Vulnerabilities: {', '.join(parts)}." if parts else ""
 
@@ -210,12 +227,18 @@ def findings(evidence: Iterable[Evidence], mappings: ImportMappings) -> list[Fin
             said += " (suppressed in its workflow)"
         reqs = [str(r) for r in compliance.get("RelatedRequirements") or []]
         related = f" Related requirements: {', '.join(reqs[:8])}{' …' if len(reqs) > 8 else ''}." if reqs else ""
-        out.append(Finding(
-            check=check, title=str(rec.get("Title") or check), status=status, severity=severity_of(rec.get("Severity") or {}),
-            resource=ev.resource, scope=ev.scope,
-            message=f"{product} {said} for {ev.resource}: {str(rec.get('Title', '')).rstrip('.')}."
-                    f"{_vulnerabilities(rec)}{related} Imported from ASFF.",
-            controls=controls, evidence=(ev.id,) if ev.id else (),
-        ))
+        out.append(
+            Finding(
+                check=check,
+                title=str(rec.get("Title") or check),
+                status=status,
+                severity=severity_of(rec.get("Severity") or {}),
+                resource=ev.resource,
+                scope=ev.scope,
+                message=f"{product} {said} for {ev.resource}: {str(rec.get('Title', '')).rstrip('.')}."
+                f"{_vulnerabilities(rec)}{related} Imported from ASFF.",
+                controls=controls,
+                evidence=(ev.id,) if ev.id else (),
+            )
+        )
     return out
-

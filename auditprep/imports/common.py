@@ -24,8 +24,9 @@ from auditprep.store import integrity
 
 MAX_FILE_BYTES = 1024 * 1024 * 1024
 _ENV_KEY = re.compile(r"^(env|environment|environment_?variables|env_?vars?)$", re.IGNORECASE)
-_SECRET_KEY = re.compile(r"(password|passwd|secret_?(access_)?key|private_?key|api_?key|auth_?token|session_?token)$",
-                         re.IGNORECASE)
+_SECRET_KEY = re.compile(
+    r"(password|passwd|secret_?(access_)?key|private_?key|api_?key|auth_?token|session_?token)$", re.IGNORECASE
+)
 
 
 # Only unambiguous credential shapes are redacted inside third-party prose: the key=value rule
@@ -80,7 +81,9 @@ def read_source(path: Path) -> tuple[SourceFile, Any]:
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        raise ImportFileError(f"{path} is not UTF-8 text, so it is not a JSON result file; nothing was imported.") from None
+        raise ImportFileError(
+            f"{path} is not UTF-8 text, so it is not a JSON result file; nothing was imported."
+        ) from None
 
     def no_constants(name: str) -> Any:
         raise ImportFileError(f"{path} contains {name}, which JSON does not allow; nothing was imported.")
@@ -182,8 +185,9 @@ def scrub(obj: Any, path: str = "") -> tuple[Any, list[str]]:
                 if isinstance(item, str):
                     names.append(item.split("=", 1)[0] + "=" + redact.REDACTED)
                 elif isinstance(item, dict):
-                    names.append({k: (redact.REDACTED if str(k).lower() == "value" else walk(v, where))
-                                  for k, v in item.items()})
+                    names.append(
+                        {k: (redact.REDACTED if str(k).lower() == "value" else walk(v, where)) for k, v in item.items()}
+                    )
                 else:
                     names.append(redact.REDACTED)
             return names

@@ -123,7 +123,9 @@ def mapping_problems(catalog: Catalog, folder: Path | None = None) -> tuple[Impo
             table = model.model_validate(data)
         except ValidationError as exc:
             for err in exc.errors():
-                problems.append(f"{locator.where(err['loc'])}: key '{yamlsource.format_loc(err['loc'])}': {_describe(err)}.")
+                problems.append(
+                    f"{locator.where(err['loc'])}: key '{yamlsource.format_loc(err['loc'])}': {_describe(err)}."
+                )
             continue
         for loc, cid in _control_refs(table):
             if cid not in catalog.controls:

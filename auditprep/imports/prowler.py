@@ -82,14 +82,21 @@ class OcsfFinding(_Loose):
 
 
 def _where(i: int, record: Any) -> str:
-    uid = record.get("finding_info", {}).get("uid") if isinstance(record, dict) and isinstance(
-        record.get("finding_info"), dict) else None
+    uid = (
+        record.get("finding_info", {}).get("uid")
+        if isinstance(record, dict) and isinstance(record.get("finding_info"), dict)
+        else None
+    )
     return f"record {i}" + (f" ({uid})" if isinstance(uid, str) and uid else "")
 
 
 def parse(source: SourceFile, data: Any, now: datetime) -> Parsed:
     if not isinstance(data, list):
-        raise bad_record(source, "the file", f"Prowler OCSF output is a JSON array of findings, but this looks like {looks_like(data)}")
+        raise bad_record(
+            source,
+            "the file",
+            f"Prowler OCSF output is a JSON array of findings, but this looks like {looks_like(data)}",
+        )
     versions: set[str] = set()
     out = Parsed(tool="prowler", tool_version="", records=len(data))
     for i, record in enumerate(data):
@@ -108,14 +115,23 @@ def parse(source: SourceFile, data: Any, now: datetime) -> Parsed:
         region = res.region or (rec.cloud.region if rec.cloud else "")
         scope = Scope(account=account or None, region=region or None)
         clean, redactions = scrub(record)
-        out.evidence.append(Evidence(
-            source=Source.IMPORT, collector=COLLECTOR,
-            operation=f"prowler {rec.metadata.product.version} {rec.metadata.event_code}".replace("  ", " "),
-            kind=KIND, scope=scope, resource=res.uid or rec.finding_info.uid, resource_name=res.name,
-            collected_at=parse_time(rec.time_dt or rec.finding_info.created_time_dt, now),
-            data={"record": clean, "import": provenance(source, FORMAT, "prowler", rec.metadata.product.version, str(i))},
-            redactions=tuple(redactions),
-        ))
+        out.evidence.append(
+            Evidence(
+                source=Source.IMPORT,
+                collector=COLLECTOR,
+                operation=f"prowler {rec.metadata.product.version} {rec.metadata.event_code}".replace("  ", " "),
+                kind=KIND,
+                scope=scope,
+                resource=res.uid or rec.finding_info.uid,
+                resource_name=res.name,
+                collected_at=parse_time(rec.time_dt or rec.finding_info.created_time_dt, now),
+                data={
+                    "record": clean,
+                    "import": provenance(source, FORMAT, "prowler", rec.metadata.product.version, str(i)),
+                },
+                redactions=tuple(redactions),
+            )
+        )
     out.tool_version = ", ".join(sorted(v for v in versions if v)) or "unknown"
     out.subjects = {(COLLECTOR, "")}
     return out

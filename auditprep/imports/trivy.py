@@ -98,17 +98,27 @@ def fix_available(v: dict[str, Any]) -> bool:
 
 def parse(source: SourceFile, data: Any, now: datetime) -> Parsed:
     if not isinstance(data, dict) or "SchemaVersion" not in data:
-        raise bad_record(source, "the file", f"a Trivy report is a JSON object with SchemaVersion 2, but this looks like {looks_like(data)}")
+        raise bad_record(
+            source,
+            "the file",
+            f"a Trivy report is a JSON object with SchemaVersion 2, but this looks like {looks_like(data)}",
+        )
     try:
         report = TrivyReport.model_validate(data)
     except ValidationError as exc:
         raise bad_record(source, "the report", validation_problem(exc)) from None
     if report.ArtifactType != "container_image":
-        raise bad_record(source, "the report", f"it scans a {report.ArtifactType or 'non-image'} artifact; only container image reports are imported")
+        raise bad_record(
+            source,
+            "the report",
+            f"it scans a {report.ArtifactType or 'non-image'} artifact; only container image reports are imported",
+        )
     version = report.Trivy.Version if report.Trivy and report.Trivy.Version else "unknown"
     meta = report.Metadata
     digests = list(meta.RepoDigests or [])
-    resource = digests[0] if digests else (f"{report.ArtifactName}@{meta.ImageID}" if meta.ImageID else report.ArtifactName)
+    resource = (
+        digests[0] if digests else (f"{report.ArtifactName}@{meta.ImageID}" if meta.ImageID else report.ArtifactName)
+    )
     subject = repository(report.ArtifactName)
     scope = scope_of(report.ArtifactName)
     when = parse_time(report.CreatedAt, now)
@@ -122,8 +132,9 @@ def parse(source: SourceFile, data: Any, now: datetime) -> Parsed:
         except ValidationError as exc:
             raise bad_record(source, f"Results[{i}]", validation_problem(exc)) from None
         vulns = result.Vulnerabilities or []
-        results_summary.append({"target": result.Target, "class": result.Class, "type": result.Type,
-                                "vulnerabilities": len(vulns)})
+        results_summary.append(
+            {"target": result.Target, "class": result.Class, "type": result.Type, "vulnerabilities": len(vulns)}
+        )
         for j, raw in enumerate(vulns):
             where = f"Results[{i}].Vulnerabilities[{j}]"
             if isinstance(raw, dict) and isinstance(raw.get("VulnerabilityID"), str):
@@ -136,22 +147,51 @@ def parse(source: SourceFile, data: Any, now: datetime) -> Parsed:
                 raise bad_record(source, where, validation_problem(exc)) from None
             counts[v.Severity] += 1
             clean, redactions = scrub(raw)
-            items.append(Evidence(
-                source=Source.IMPORT, collector=COLLECTOR, operation=f"trivy {version} image scan", kind=VULN_KIND,
-                scope=scope, resource=resource, resource_name=report.ArtifactName, collected_at=when,
-                data={"vulnerability": clean, "target": result.Target, "class": result.Class, "type": result.Type,
-                      "import": provenance(source, FORMAT, "trivy", version, f"Results[{i}].Vulnerabilities[{j}]", subject)},
-                redactions=tuple(redactions),
-            ))
-    image_meta = {k: v for k, v in data.get("Metadata", {}).items() if k != "ImageConfig"} if isinstance(
-        data.get("Metadata"), dict) else {}
+            items.append(
+                Evidence(
+                    source=Source.IMPORT,
+                    collector=COLLECTOR,
+                    operation=f"trivy {version} image scan",
+                    kind=VULN_KIND,
+                    scope=scope,
+                    resource=resource,
+                    resource_name=report.ArtifactName,
+                    collected_at=when,
+                    data={
+                        "vulnerability": clean,
+                        "target": result.Target,
+                        "class": result.Class,
+                        "type": result.Type,
+                        "import": provenance(
+                            source, FORMAT, "trivy", version, f"Results[{i}].Vulnerabilities[{j}]", subject
+                        ),
+                    },
+                    redactions=tuple(redactions),
+                )
+            )
+    image_meta = (
+        {k: v for k, v in data.get("Metadata", {}).items() if k != "ImageConfig"}
+        if isinstance(data.get("Metadata"), dict)
+        else {}
+    )
     clean_meta, redactions = scrub(image_meta)
     image = Evidence(
-        source=Source.IMPORT, collector=COLLECTOR, operation=f"trivy {version} image scan", kind=IMAGE_KIND,
-        scope=scope, resource=resource, resource_name=report.ArtifactName, collected_at=when,
-        data={"artifact": report.ArtifactName, "metadata": clean_meta, "results": results_summary,
-              "counts": dict(sorted(counts.items())), "created_at": report.CreatedAt,
-              "import": provenance(source, FORMAT, "trivy", version, "report", subject)},
+        source=Source.IMPORT,
+        collector=COLLECTOR,
+        operation=f"trivy {version} image scan",
+        kind=IMAGE_KIND,
+        scope=scope,
+        resource=resource,
+        resource_name=report.ArtifactName,
+        collected_at=when,
+        data={
+            "artifact": report.ArtifactName,
+            "metadata": clean_meta,
+            "results": results_summary,
+            "counts": dict(sorted(counts.items())),
+            "created_at": report.CreatedAt,
+            "import": provenance(source, FORMAT, "trivy", version, "report", subject),
+        },
         redactions=tuple(redactions),
     )
     out = Parsed(tool="trivy", tool_version=version, records=1 + len(items), evidence=[image, *items])
@@ -229,7 +269,9 @@ def findings(evidence: Sequence[Evidence], mappings: ImportMappings) -> list[Fin
         prov = image.data.get("import", {})
         mine = vulns.get((prov.get("file_sha256", ""), image.resource), [])
         meta = image.data.get("metadata") or {}
-        digests = set(_DIGEST.findall(" ".join([str(meta.get("ImageID", "")), *map(str, meta.get("RepoDigests") or [])])))
+        digests = set(
+            _DIGEST.findall(" ".join([str(meta.get("ImageID", "")), *map(str, meta.get("RepoDigests") or [])]))
+        )
         places = sorted({p for d in digests for p in runs_in.get(d, [])})
         if places:
             shown = ", ".join(places[:5]) + (f" and {len(places) - 5} more" if len(places) > 5 else "")
@@ -248,16 +290,28 @@ def findings(evidence: Sequence[Evidence], mappings: ImportMappings) -> list[Fin
             if hits:
                 phrases = [_vuln_phrase(ev.data["vulnerability"]) for ev in hits]
                 listed = "; ".join(phrases[:10]) + (f"; and {len(phrases) - 10} more" if len(phrases) > 10 else "")
-                status, message = rule.finding_status, (
-                    f"Image {name} carries {len(hits)} {what}: {listed}. {running} {scanned}."
+                status, message = (
+                    rule.finding_status,
+                    (f"Image {name} carries {len(hits)} {what}: {listed}. {running} {scanned}."),
                 )
             else:
-                status, message = FindingStatus.PASS, (
-                    f"Image {name} carries no {what} ({len(mine)} vulnerabilities found in all). {running} {scanned}."
+                status, message = (
+                    FindingStatus.PASS,
+                    (
+                        f"Image {name} carries no {what} ({len(mine)} vulnerabilities found in all). {running} {scanned}."
+                    ),
                 )
-            out.append(Finding(
-                check=f"trivy/{rule.id}", title=rule.title, status=status, severity=rule.severity,
-                resource=image.resource, scope=image.scope, message=message, controls=rule.controls,
-                evidence=tuple(e for e in (image.id, *(ev.id for ev in hits[:50])) if e),
-            ))
+            out.append(
+                Finding(
+                    check=f"trivy/{rule.id}",
+                    title=rule.title,
+                    status=status,
+                    severity=rule.severity,
+                    resource=image.resource,
+                    scope=image.scope,
+                    message=message,
+                    controls=rule.controls,
+                    evidence=tuple(e for e in (image.id, *(ev.id for ev in hits[:50])) if e),
+                )
+            )
     return out

@@ -169,7 +169,9 @@ def export_package(
             if render_pdf is not None:
                 for fid in info.frameworks:
                     if fid not in catalog.frameworks:
-                        raise PackageError(f"the engagement names framework '{fid}', which the questionnaires do not define.")
+                        raise PackageError(
+                            f"the engagement names framework '{fid}', which the questionnaires do not define."
+                        )
                     pdf = Path(tmp) / f"{fid}.pdf"
                     render_pdf(snap, catalog, fid, pdf, data_root)
                     data = pdf.read_bytes()
@@ -179,8 +181,13 @@ def export_package(
                     reports.append(ReportEntry(framework=fid, path=path))
 
             index = render_index(
-                snap, created=created, entries=[*data_entries, *report_entries], reports=reports,
-                data_root_hash=data_root, signed=key is not None, evidence=all_evidence(snap),
+                snap,
+                created=created,
+                entries=[*data_entries, *report_entries],
+                reports=reports,
+                data_root_hash=data_root,
+                signed=key is not None,
+                evidence=all_evidence(snap),
             )
             members.append((INDEX, index))
             entries = [*data_entries, *report_entries, entry(INDEX, index, "index")]
@@ -190,17 +197,24 @@ def export_package(
                 tool=ToolInfo(name="auditprep", version=__version__),
                 created=created,
                 engagement=EngagementSummary(
-                    name=info.name, organisation=info.organisation, created_at=iso(info.created_at),
-                    created_by=info.created_by, period_start=info.period_start, period_end=info.period_end,
-                    fingerprint=snap.fingerprint(), events=len(snap.events()),
+                    name=info.name,
+                    organisation=info.organisation,
+                    created_at=iso(info.created_at),
+                    created_by=info.created_by,
+                    period_start=info.period_start,
+                    period_end=info.period_end,
+                    fingerprint=snap.fingerprint(),
+                    events=len(snap.events()),
                 ),
                 frameworks=info.frameworks,
                 scope=tuple(ScopeItem(kind=k, value=v, note=n) for k, v, n in snap.scope_items()),
                 reports=tuple(reports),
                 signature=(
-                    SignatureInfo(algorithm="ed25519", file=SIGNATURE,
-                                  public_key_sha256=signing.key_fingerprint(key.public_key()))
-                    if key is not None else None
+                    SignatureInfo(
+                        algorithm="ed25519", file=SIGNATURE, public_key_sha256=signing.key_fingerprint(key.public_key())
+                    )
+                    if key is not None
+                    else None
                 ),
                 hashes=Hashes(method=HASH_METHOD, cover=COVER_NOTE),
                 data_root_hash=data_root,
@@ -215,6 +229,10 @@ def export_package(
     sums = sums_text([(e.path, e.sha256) for e in entries] + [(p, integrity.sha256(b)) for p, b in control])
     _write_zip(out, [*control, (SUMS, sums), *sorted(members)], created)
     return ExportResult(
-        path=out, root_hash=manifest.root_hash, data_root_hash=data_root, files=manifest.files,
-        signed=key is not None, reports=tuple(r.framework for r in reports),
+        path=out,
+        root_hash=manifest.root_hash,
+        data_root_hash=data_root,
+        files=manifest.files,
+        signed=key is not None,
+        reports=tuple(r.framework for r in reports),
     )

@@ -63,90 +63,165 @@ def render_index(
     info = eng.info()
     out: list[str] = []
     w = out.append
-    w("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
+    w('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">')
     w("<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">")
     w(f"<title>Evidence package: {_e(info.name)}</title><style>{_CSS}</style></head><body>")
     w(f"<h1>Evidence package: {_e(info.name)}</h1>")
-    w(f"<p class=\"muted\">{_e(info.organisation)} &middot; frameworks: {_e(', '.join(info.frameworks))} &middot; "
-      f"created {_e(created)} by auditprep {_e(__version__)}</p>")
-    w("<nav>" + " ".join(_a(f"#{s}", t) for s, t in (
-        ("check", "Checking"), ("reports", "Reports"), ("findings", "Findings"), ("answers", "Answers"),
-        ("exceptions", "Exceptions"), ("attachments", "Attachments"), ("evidence", "Evidence"), ("files", "All files"),
-    )) + "</nav>")
+    w(
+        f'<p class="muted">{_e(info.organisation)} &middot; frameworks: {_e(", ".join(info.frameworks))} &middot; '
+        f"created {_e(created)} by auditprep {_e(__version__)}</p>"
+    )
+    w(
+        "<nav>"
+        + " ".join(
+            _a(f"#{s}", t)
+            for s, t in (
+                ("check", "Checking"),
+                ("reports", "Reports"),
+                ("findings", "Findings"),
+                ("answers", "Answers"),
+                ("exceptions", "Exceptions"),
+                ("attachments", "Attachments"),
+                ("evidence", "Evidence"),
+                ("files", "All files"),
+            )
+        )
+        + "</nav>"
+    )
 
-    w("<h2 id=\"check\">Checking this package</h2>")
-    w(_table(("Hash", "Value"), [
-        ("Evidence root hash (shown on the PDF covers)", f"<span class=\"hash\">{_e(data_root_hash)}</span>"),
-        ("Engagement fingerprint (head of its event chain)", f"<span class=\"hash\">{_e(eng.fingerprint())}</span>"),
-        ("Package root hash", "in " + _a("manifest.json") + " (<code>root_hash</code>); it covers this page too, "
-         "so this page cannot show it"),
-    ]))
+    w('<h2 id="check">Checking this package</h2>')
+    w(
+        _table(
+            ("Hash", "Value"),
+            [
+                ("Evidence root hash (shown on the PDF covers)", f'<span class="hash">{_e(data_root_hash)}</span>'),
+                (
+                    "Engagement fingerprint (head of its event chain)",
+                    f'<span class="hash">{_e(eng.fingerprint())}</span>',
+                ),
+                (
+                    "Package root hash",
+                    "in " + _a("manifest.json") + " (<code>root_hash</code>); it covers this page too, "
+                    "so this page cannot show it",
+                ),
+            ],
+        )
+    )
     w(f"<p>{_e(COVER_NOTE)}</p>")
-    w("<p>Without any tool: unpack the archive and run <code>sha256sum -c SHA256SUMS</code> in its folder. "
-      "With auditprep: <code>auditprep verify PACKAGE.zip</code> also checks the root hashes, the engagement's "
-      "event chain and that every JSON file agrees with the engagement copy.</p>")
+    w(
+        "<p>Without any tool: unpack the archive and run <code>sha256sum -c SHA256SUMS</code> in its folder. "
+        "With auditprep: <code>auditprep verify PACKAGE.zip</code> also checks the root hashes, the engagement's "
+        "event chain and that every JSON file agrees with the engagement copy.</p>"
+    )
     if signed:
-        w("<p>This package is signed (Ed25519, " + _a("manifest.sig") + "). Check it with the signer's public key: "
-          "<code>auditprep verify PACKAGE.zip --public-key KEY.pub</code>, or "
-          "<code>openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in manifest.json -sigfile manifest.sig</code>.</p>")
+        w(
+            "<p>This package is signed (Ed25519, " + _a("manifest.sig") + "). Check it with the signer's public key: "
+            "<code>auditprep verify PACKAGE.zip --public-key KEY.pub</code>, or "
+            "<code>openssl pkeyutl -verify -pubin -inkey KEY.pub -rawin -in manifest.json -sigfile manifest.sig</code>.</p>"
+        )
     else:
         w("<p>This package is not signed.</p>")
 
-    w("<h2 id=\"reports\">Reports</h2>")
+    w('<h2 id="reports">Reports</h2>')
     if reports:
         w("<ul>" + "".join(f"<li>{_a(r.path, f'{r.framework} report (PDF)')}</li>" for r in reports) + "</ul>")
     else:
-        w("<p class=\"muted\">No PDF report was rendered into this package.</p>")
-    w("<p>Engagement: " + ", ".join(_a(p) for p in (
-        "engagement/engagement.json", "engagement/events.json", ENGAGEMENT_COPY)) + " (the engagement copy opens "
-      "read-only with <code>auditprep review</code>).</p>")
+        w('<p class="muted">No PDF report was rendered into this package.</p>')
+    w(
+        "<p>Engagement: "
+        + ", ".join(_a(p) for p in ("engagement/engagement.json", "engagement/events.json", ENGAGEMENT_COPY))
+        + " (the engagement copy opens "
+        "read-only with <code>auditprep review</code>).</p>"
+    )
 
     findings = eng.findings()
     counts = Counter(f.status.value for f in findings)
-    w("<h2 id=\"findings\">Findings</h2>")
-    w("<p>" + _a("findings/findings.json") + " &middot; " +
-      _e(", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items())) or "no findings") + "</p>")
+    w('<h2 id="findings">Findings</h2>')
+    w(
+        "<p>"
+        + _a("findings/findings.json")
+        + " &middot; "
+        + _e(", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(counts.items())) or "no findings")
+        + "</p>"
+    )
     ev_paths = {ev.id: evidence_path(ev, run) for run, ev in evidence}
     order = {"fail": 0, "warn": 1, "not_evaluated": 2, "pass": 3, "not_applicable": 4}
     rows: list[tuple[str, ...]] = []
     for f in sorted(findings, key=lambda f: (order.get(f.status.value, 9), f.check, f.resource)):
         links = ", ".join(_a(ev_paths[e], e) for e in f.evidence if e in ev_paths)
-        rows.append((f"<span class=\"{_e(f.status.value)}\">{_e(f.status.value)}</span>", _e(f.severity.value),
-                     _e(f.check), _e(f.resource or f.scope.label()), _e(f.message), _e(", ".join(f.controls)), links))
+        rows.append(
+            (
+                f'<span class="{_e(f.status.value)}">{_e(f.status.value)}</span>',
+                _e(f.severity.value),
+                _e(f.check),
+                _e(f.resource or f.scope.label()),
+                _e(f.message),
+                _e(", ".join(f.controls)),
+                links,
+            )
+        )
     if rows:
         w(_table(("Status", "Severity", "Check", "Resource", "Result", "Controls", "Evidence"), rows))
 
-    w("<h2 id=\"answers\">Answers</h2>")
-    w("<p>" + _a("answers/answers.json") + " (current answers and their full history) &middot; " +
-      _a("answers/attestations.json") + "</p>")
-    answered = [(_e(a.control_id), _e(a.question_id), _e(a.value), _e(a.narrative), _e(a.answered_by), _e(iso(a.answered_at)))
-            for a in eng.answers().values()]
+    w('<h2 id="answers">Answers</h2>')
+    w(
+        "<p>"
+        + _a("answers/answers.json")
+        + " (current answers and their full history) &middot; "
+        + _a("answers/attestations.json")
+        + "</p>"
+    )
+    answered = [
+        (_e(a.control_id), _e(a.question_id), _e(a.value), _e(a.narrative), _e(a.answered_by), _e(iso(a.answered_at)))
+        for a in eng.answers().values()
+    ]
     if answered:
         w(_table(("Control", "Question", "Answer", "Narrative", "By", "At"), answered))
     atts = eng.attestations().values()
     if atts:
         w("<h3>Attestations</h3>")
-        w(_table(("Control", "Attested by", "At", "Re-attest every (days)"),
-                 [(_e(a.control_id), _e(a.attested_by), _e(iso(a.attested_at)), _e(a.reattest_days)) for a in atts]))
+        w(
+            _table(
+                ("Control", "Attested by", "At", "Re-attest every (days)"),
+                [(_e(a.control_id), _e(a.attested_by), _e(iso(a.attested_at)), _e(a.reattest_days)) for a in atts],
+            )
+        )
 
-    w("<h2 id=\"exceptions\">Exceptions</h2><p>" + _a("exceptions/exceptions.json") + "</p>")
+    w('<h2 id="exceptions">Exceptions</h2><p>' + _a("exceptions/exceptions.json") + "</p>")
     exc = eng.exceptions()
     if exc:
-        w(_table(("Control", "Owner", "Rationale", "Expires", "Recorded by"),
-                 [(_e(x.control_id), _e(x.owner), _e(x.rationale), _e(iso(x.expires)), _e(x.recorded_by)) for x in exc]))
+        w(
+            _table(
+                ("Control", "Owner", "Rationale", "Expires", "Recorded by"),
+                [(_e(x.control_id), _e(x.owner), _e(x.rationale), _e(iso(x.expires)), _e(x.recorded_by)) for x in exc],
+            )
+        )
 
-    w("<h2 id=\"attachments\">Attachments (manual evidence)</h2><p>" + _a("attachments/attachments.json") + "</p>")
+    w('<h2 id="attachments">Attachments (manual evidence)</h2><p>' + _a("attachments/attachments.json") + "</p>")
     attachments = eng.attachments()
     if attachments:
-        w(_table(("File", "Control", "Description", "Type", "Added by", "At"), [
-            (_a(attachment_path(a.id, a.filename), a.filename), _e(a.control_id or ""), _e(a.description),
-             _e(a.media_type), _e(a.added_by), _e(iso(a.added_at)))
-            for a in attachments
-        ]))
+        w(
+            _table(
+                ("File", "Control", "Description", "Type", "Added by", "At"),
+                [
+                    (
+                        _a(attachment_path(a.id, a.filename), a.filename),
+                        _e(a.control_id or ""),
+                        _e(a.description),
+                        _e(a.media_type),
+                        _e(a.added_by),
+                        _e(iso(a.added_at)),
+                    )
+                    for a in attachments
+                ],
+            )
+        )
 
-    w("<h2 id=\"evidence\">Evidence</h2>")
-    w("<p>Raw responses as collected, with secret values redacted before they were stored. "
-      "<em>current</em> marks the items of the latest run for each source and scope.</p>")
+    w('<h2 id="evidence">Evidence</h2>')
+    w(
+        "<p>Raw responses as collected, with secret values redacted before they were stored. "
+        "<em>current</em> marks the items of the latest run for each source and scope.</p>"
+    )
     runs = {r.id: r for r in eng.runs()}
     by_run: dict[int, list[Evidence]] = {}
     for run_id, ev in evidence:
@@ -158,15 +233,28 @@ def render_index(
         if r is not None:
             head += f": {r.source} by {r.actor} ({r.identity or 'unknown identity'}), {iso(r.started_at)}"
         w(f"<h3>{_e(head)}</h3>")
-        w(_table(("Item", "Kind", "Resource", "Scope", "Status", "Current"), [
-            (_a(evidence_path(ev, run_id), ev.id), _e(ev.kind), _e(ev.resource_name or ev.resource),
-             _e(ev.scope.label()), _e(ev.status.value), "yes" if ev.id in current else "")
-            for ev in items
-        ]))
+        w(
+            _table(
+                ("Item", "Kind", "Resource", "Scope", "Status", "Current"),
+                [
+                    (
+                        _a(evidence_path(ev, run_id), ev.id),
+                        _e(ev.kind),
+                        _e(ev.resource_name or ev.resource),
+                        _e(ev.scope.label()),
+                        _e(ev.status.value),
+                        "yes" if ev.id in current else "",
+                    )
+                    for ev in items
+                ],
+            )
+        )
 
-    w("<h2 id=\"files\">All files</h2>")
-    files = [(_a(e.path), _e(e.size), f"<span class=\"hash\">{_e(e.sha256)}</span>")
-            for e in sorted(entries, key=lambda e: e.path)]
+    w('<h2 id="files">All files</h2>')
+    files = [
+        (_a(e.path), _e(e.size), f'<span class="hash">{_e(e.sha256)}</span>')
+        for e in sorted(entries, key=lambda e: e.path)
+    ]
     files += [(_a(p), "", "listed in SHA256SUMS") for p in ("manifest.json", *(("manifest.sig",) if signed else ()))]
     files.append((_a("SHA256SUMS"), "", ""))
     w(_table(("Path", "Bytes", "SHA-256"), files))

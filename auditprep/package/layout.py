@@ -244,35 +244,71 @@ def data_files(eng: Engagement, copy_bytes: bytes) -> list[tuple[str, bytes]]:
         per_run[run_id] = per_run.get(run_id, 0) + 1
         files.append((evidence_path(ev, run_id), dump(_evidence_doc(ev, run_id, ev.id in current))))
 
-    files.append(("engagement/engagement.json", dump({
-        "name": info.name,
-        "organisation": info.organisation,
-        "frameworks": list(info.frameworks),
-        "created_at": iso(info.created_at),
-        "created_by": info.created_by,
-        "period_start": info.period_start,
-        "period_end": info.period_end,
-        "fingerprint": eng.fingerprint(),
-        "scope": [{"kind": k, "value": v, "note": n} for k, v, n in eng.scope_items()],
-        "runs": [
-            {
-                "id": r.id, "started_at": iso(r.started_at), "finished_at": iso(r.finished_at), "actor": r.actor,
-                "source": r.source, "identity": r.identity, "targets": list(r.targets),
-                "tool_version": r.tool_version, "cancelled": r.cancelled, "evidence_items": per_run.get(r.id, 0),
-            }
-            for r in runs
-        ],
-    })))
-    files.append(("engagement/events.json", dump([
-        {"seq": e.seq, "at": e.at, "actor": e.actor, "action": e.action, "subject": e.subject,
-         "record_hash": e.record_hash, "prev_hash": e.prev_hash, "hash": e.hash}
-        for e in eng.events()
-    ])))
+    files.append(
+        (
+            "engagement/engagement.json",
+            dump(
+                {
+                    "name": info.name,
+                    "organisation": info.organisation,
+                    "frameworks": list(info.frameworks),
+                    "created_at": iso(info.created_at),
+                    "created_by": info.created_by,
+                    "period_start": info.period_start,
+                    "period_end": info.period_end,
+                    "fingerprint": eng.fingerprint(),
+                    "scope": [{"kind": k, "value": v, "note": n} for k, v, n in eng.scope_items()],
+                    "runs": [
+                        {
+                            "id": r.id,
+                            "started_at": iso(r.started_at),
+                            "finished_at": iso(r.finished_at),
+                            "actor": r.actor,
+                            "source": r.source,
+                            "identity": r.identity,
+                            "targets": list(r.targets),
+                            "tool_version": r.tool_version,
+                            "cancelled": r.cancelled,
+                            "evidence_items": per_run.get(r.id, 0),
+                        }
+                        for r in runs
+                    ],
+                }
+            ),
+        )
+    )
+    files.append(
+        (
+            "engagement/events.json",
+            dump(
+                [
+                    {
+                        "seq": e.seq,
+                        "at": e.at,
+                        "actor": e.actor,
+                        "action": e.action,
+                        "subject": e.subject,
+                        "record_hash": e.record_hash,
+                        "prev_hash": e.prev_hash,
+                        "hash": e.hash,
+                    }
+                    for e in eng.events()
+                ]
+            ),
+        )
+    )
     files.append(("findings/findings.json", dump(finding_docs(eng.findings()))))
-    files.append(("answers/answers.json", dump({
-        "current": [a.model_dump(mode="json") for a in eng.answers().values()],
-        "history": [a.model_dump(mode="json") for a in eng.answer_history()],
-    })))
+    files.append(
+        (
+            "answers/answers.json",
+            dump(
+                {
+                    "current": [a.model_dump(mode="json") for a in eng.answers().values()],
+                    "history": [a.model_dump(mode="json") for a in eng.answer_history()],
+                }
+            ),
+        )
+    )
     files.append(("answers/attestations.json", dump([a.model_dump(mode="json") for a in eng.attestations().values()])))
     files.append(("exceptions/exceptions.json", dump([e.model_dump(mode="json") for e in eng.exceptions()])))
 
@@ -281,10 +317,19 @@ def data_files(eng: Engagement, copy_bytes: bytes) -> list[tuple[str, bytes]]:
     for att in attachments:
         path = attachment_path(att.id, att.filename)
         files.append((path, eng.blob(att.sha256)))
-        listing.append({
-            "id": att.id, "path": path, "control_id": att.control_id, "filename": att.filename,
-            "media_type": att.media_type, "sha256": att.sha256, "size": att.size,
-            "description": att.description, "added_by": att.added_by, "added_at": iso(att.added_at),
-        })
+        listing.append(
+            {
+                "id": att.id,
+                "path": path,
+                "control_id": att.control_id,
+                "filename": att.filename,
+                "media_type": att.media_type,
+                "sha256": att.sha256,
+                "size": att.size,
+                "description": att.description,
+                "added_by": att.added_by,
+                "added_at": iso(att.added_at),
+            }
+        )
     files.append(("attachments/attachments.json", dump(listing)))
     return files

@@ -175,7 +175,9 @@ def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits, name: str) -> N
     for a, b in pairwise(ordered):
         minimal_end = a.header_offset + 30 + len(a.orig_filename.encode("utf-8", "replace")) + a.compress_size
         if b.header_offset < minimal_end:
-            raise PackageError(f"{name}: entries '{shown(a.filename)}' and '{shown(b.filename)}' overlap (a zip bomb technique).")
+            raise PackageError(
+                f"{name}: entries '{shown(a.filename)}' and '{shown(b.filename)}' overlap (a zip bomb technique)."
+            )
 
 
 def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, name: str) -> bytes:
@@ -193,8 +195,14 @@ def _read_small(zf: zipfile.ZipFile, info: zipfile.ZipInfo, cap: int, name: str)
 
 def _parse_manifest(raw: bytes, name: str) -> Manifest:
     data = _strict_json(raw, f"{name}: manifest.json")
-    if isinstance(data, dict) and isinstance(data.get("format_version"), int) and data["format_version"] > FORMAT_VERSION:
-        raise PackageError(f"{name} was made by a newer auditprep (package format {data['format_version']}); upgrade to read it.")
+    if (
+        isinstance(data, dict)
+        and isinstance(data.get("format_version"), int)
+        and data["format_version"] > FORMAT_VERSION
+    ):
+        raise PackageError(
+            f"{name} was made by a newer auditprep (package format {data['format_version']}); upgrade to read it."
+        )
     try:
         manifest = Manifest.model_validate(data)
     except ValidationError as exc:
@@ -218,7 +226,9 @@ def _parse_manifest(raw: bytes, name: str) -> Manifest:
     return manifest
 
 
-def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, folder: Path, limits: Limits, budget: list[int]) -> tuple[str, int]:
+def _extract(
+    zf: zipfile.ZipFile, info: zipfile.ZipInfo, folder: Path, limits: Limits, budget: list[int]
+) -> tuple[str, int]:
     """Stream one entry to ``folder``; returns (sha256, size). Raises PackageAltered on a bad CRC."""
     target = folder / info.filename
     root = os.path.realpath(folder)
@@ -240,7 +250,9 @@ def _extract(zf: zipfile.ZipFile, info: zipfile.ZipInfo, folder: Path, limits: L
                 if size > info.file_size or size > limits.max_file_bytes:
                     raise PackageError(f"{info.filename} holds more bytes than it declares; the package is refused.")
                 if budget[0] > limits.max_total_bytes:
-                    raise PackageError(f"the package expands to more than {limits.max_total_bytes} bytes; it is refused.")
+                    raise PackageError(
+                        f"the package expands to more than {limits.max_total_bytes} bytes; it is refused."
+                    )
                 digest.update(chunk)
                 out.write(chunk)
     except zipfile.BadZipFile as exc:
@@ -346,7 +358,9 @@ def open_package(path: Path, *, limits: Limits = DEFAULT_LIMITS, require_intact:
             if tree_hash(manifest.files) != manifest.root_hash:
                 opened.problems.append("manifest.json was altered: its root hash does not match its own file list.")
             if tree_hash(e for e in manifest.files if e.role == "data") != manifest.data_root_hash:
-                opened.problems.append("manifest.json was altered: its evidence root hash does not match its data files.")
+                opened.problems.append(
+                    "manifest.json was altered: its evidence root hash does not match its data files."
+                )
             _check_sums(opened)
         except BaseException:
             opened.close()

@@ -31,7 +31,9 @@ def load_private_key(path: Path) -> Ed25519PrivateKey:
     try:
         key = serialization.load_pem_private_key(data, password=None)
     except TypeError:
-        raise InvalidInput(f"{path} is protected by a password; export an unencrypted Ed25519 PEM key to sign.") from None
+        raise InvalidInput(
+            f"{path} is protected by a password; export an unencrypted Ed25519 PEM key to sign."
+        ) from None
     except (ValueError, UnsupportedAlgorithm):
         raise InvalidInput(f"{path} is not a PEM private key.") from None
     if not isinstance(key, Ed25519PrivateKey):

@@ -110,7 +110,9 @@ def engagement_schema_problem(path: Path) -> str | None:
         if str(name).startswith("sqlite_"):
             continue
         if (kind, name, sql) not in expected:
-            return f"{path} has a {kind} '{name}' that is not part of the auditprep engagement schema; it is not opened."
+            return (
+                f"{path} has a {kind} '{name}' that is not part of the auditprep engagement schema; it is not opened."
+            )
     return None
 
 
@@ -157,8 +159,10 @@ def _check_signature(opened: OpenedPackage, public_key: Path | None, report: Ver
         report.notes.append(f"signature valid (key {signing.key_fingerprint(key)[:16]}…).")
         return
     report.signature = "invalid"
-    other = "" if signing.key_fingerprint(key) == declared.public_key_sha256 else (
-        f"; the package names another signing key ({declared.public_key_sha256[:16]}…)"
+    other = (
+        ""
+        if signing.key_fingerprint(key) == declared.public_key_sha256
+        else (f"; the package names another signing key ({declared.public_key_sha256[:16]}…)")
     )
     report.problems.append(
         "manifest.sig does not match manifest.json for the given public key (the manifest or the signature "
@@ -181,8 +185,13 @@ def _check_copy(opened: OpenedPackage, report: VerifyReport) -> None:
             report.problems.extend(f"engagement copy: {p}" for p in verify_engagement(eng))
             report.fingerprint = eng.fingerprint()
             info = eng.info()
-            described = (m.engagement.name, m.engagement.organisation, m.engagement.fingerprint, tuple(m.frameworks),
-                         m.engagement.created_at)
+            described = (
+                m.engagement.name,
+                m.engagement.organisation,
+                m.engagement.fingerprint,
+                tuple(m.frameworks),
+                m.engagement.created_at,
+            )
             actual = (info.name, info.organisation, eng.fingerprint(), info.frameworks, iso(info.created_at))
             if described != actual:
                 report.problems.append("manifest.json describes the engagement differently from the engagement copy.")

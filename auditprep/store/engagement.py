@@ -10,12 +10,12 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from auditprep import __version__
 from auditprep.errors import EngagementError
@@ -38,13 +38,13 @@ SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def iso(dt: datetime) -> str:
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=timezone.utc)
-    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        dt = dt.replace(tzinfo=UTC)
+    return dt.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
 def parse_iso(value: str) -> datetime:
@@ -395,7 +395,14 @@ class Engagement:
             params,
         )
         return [
-            Answer(control_id=r[0], question_id=r[1], value=r[2], narrative=r[3], answered_by=r[4], answered_at=parse_iso(r[5]))
+            Answer(
+                control_id=r[0],
+                question_id=r[1],
+                value=r[2],
+                narrative=r[3],
+                answered_by=r[4],
+                answered_at=parse_iso(r[5]),
+            )
             for r in rows
         ]
 
@@ -428,7 +435,9 @@ class Engagement:
     def attestations(self) -> dict[str, Attestation]:
         """The latest attestation of each control."""
         out: dict[str, Attestation] = {}
-        for r in self._query("SELECT control_id, attested_by, attested_at, reattest_days FROM attestations ORDER BY id"):
+        for r in self._query(
+            "SELECT control_id, attested_by, attested_at, reattest_days FROM attestations ORDER BY id"
+        ):
             out[r[0]] = Attestation(control_id=r[0], attested_by=r[1], attested_at=parse_iso(r[2]), reattest_days=r[3])
         return out
 
@@ -456,8 +465,13 @@ class Engagement:
         )
         return [
             ControlException(
-                id=r[0], control_id=r[1], owner=r[2], rationale=r[3], expires=parse_iso(r[4]),
-                recorded_by=r[5], recorded_at=parse_iso(r[6]),
+                id=r[0],
+                control_id=r[1],
+                owner=r[2],
+                rationale=r[3],
+                expires=parse_iso(r[4]),
+                recorded_by=r[5],
+                recorded_at=parse_iso(r[6]),
             )
             for r in rows
         ]
@@ -494,7 +508,9 @@ class Engagement:
                 (control_id, filename, media_type, digest, len(data), description, actor, added_at, seq),
             )
             aid = int(cur.lastrowid or 0)
-        return Attachment(aid, control_id, filename, media_type, digest, len(data), description, actor, parse_iso(added_at))
+        return Attachment(
+            aid, control_id, filename, media_type, digest, len(data), description, actor, parse_iso(added_at)
+        )
 
     def attachments(self) -> list[Attachment]:
         rows = self._query(
@@ -541,9 +557,22 @@ class Engagement:
                 rec = evidence_record(ev, run_id)
                 hashes.append(integrity.record_hash(rec))
                 ev_rows.append(
-                    (eid, run_id, ev.source.value, ev.collector, ev.operation, ev.kind, *_scope_cols(ev.scope),
-                     ev.resource, ev.resource_name, rec["collected_at"], ev.status.value, ev.message, digest,
-                     json.dumps(list(ev.redactions)))
+                    (
+                        eid,
+                        run_id,
+                        ev.source.value,
+                        ev.collector,
+                        ev.operation,
+                        ev.kind,
+                        *_scope_cols(ev.scope),
+                        ev.resource,
+                        ev.resource_name,
+                        rec["collected_at"],
+                        ev.status.value,
+                        ev.message,
+                        digest,
+                        json.dumps(list(ev.redactions)),
+                    )
                 )
             cur.executemany(
                 "INSERT OR IGNORE INTO blobs (sha256, size, data) VALUES (?, ?, ?)",
@@ -565,8 +594,18 @@ class Engagement:
             cur.execute(
                 "INSERT INTO runs (id, started_at, finished_at, actor, source, identity, targets, tool_version, cancelled, event_seq)"
                 " VALUES (?,?,?,?,?,?,?,?,?,?)",
-                (run_id, run_rec["started_at"], finished, actor, source.value, identity, json.dumps(list(targets)),
-                 __version__, int(cancelled), seq),
+                (
+                    run_id,
+                    run_rec["started_at"],
+                    finished,
+                    actor,
+                    source.value,
+                    identity,
+                    json.dumps(list(targets)),
+                    __version__,
+                    int(cancelled),
+                    seq,
+                ),
             )
             cur.executemany(
                 "INSERT INTO evidence (id, run_id, source, collector, operation, kind, account, region, host, resource,"
@@ -591,10 +630,20 @@ class Engagement:
 
     def _row_to_evidence(self, r: Sequence[Any], data: dict[str, Any] | None) -> Evidence:
         return Evidence(
-            id=r[0], source=Source(r[1]), collector=r[2], operation=r[3], kind=r[4],
-            scope=Scope(account=r[5], region=r[6], host=r[7]), resource=r[8], resource_name=r[9],
-            collected_at=parse_iso(r[10]), status=CallStatus(r[11]), message=r[12], content_hash=r[13],
-            redactions=tuple(json.loads(r[14])), data=data or {},
+            id=r[0],
+            source=Source(r[1]),
+            collector=r[2],
+            operation=r[3],
+            kind=r[4],
+            scope=Scope(account=r[5], region=r[6], host=r[7]),
+            resource=r[8],
+            resource_name=r[9],
+            collected_at=parse_iso(r[10]),
+            status=CallStatus(r[11]),
+            message=r[12],
+            content_hash=r[13],
+            redactions=tuple(json.loads(r[14])),
+            data=data or {},
         )
 
     def current_evidence(self, *, with_data: bool = True) -> list[Evidence]:
@@ -658,8 +707,19 @@ class Engagement:
                 seen.add(fid)
                 hashes.append(integrity.record_hash(finding_record(f, fid)))
                 rows.append(
-                    (fid, eval_id, f.check, f.title, f.status.value, f.severity.value, f.resource,
-                     *_scope_cols(f.scope), f.message, json.dumps(list(f.controls)), json.dumps(list(f.evidence)))
+                    (
+                        fid,
+                        eval_id,
+                        f.check,
+                        f.title,
+                        f.status.value,
+                        f.severity.value,
+                        f.resource,
+                        *_scope_cols(f.scope),
+                        f.message,
+                        json.dumps(list(f.controls)),
+                        json.dumps(list(f.evidence)),
+                    )
                 )
             seq = self._event(cur, actor, "evaluation.add", f"evaluation {eval_id}", integrity.list_hash(hashes))
             cur.execute("INSERT INTO evaluations (id, at, event_seq) VALUES (?, ?, ?)", (eval_id, at, seq))
@@ -677,9 +737,15 @@ class Engagement:
         )
         return [
             Finding(
-                check=r[0], title=r[1], status=FindingStatus(r[2]), severity=Severity(r[3]), resource=r[4],
-                scope=Scope(account=r[5], region=r[6], host=r[7]), message=r[8],
-                controls=tuple(json.loads(r[9])), evidence=tuple(json.loads(r[10])),
+                check=r[0],
+                title=r[1],
+                status=FindingStatus(r[2]),
+                severity=Severity(r[3]),
+                resource=r[4],
+                scope=Scope(account=r[5], region=r[6], host=r[7]),
+                message=r[8],
+                controls=tuple(json.loads(r[9])),
+                evidence=tuple(json.loads(r[10])),
             )
             for r in rows
         ]
@@ -687,9 +753,12 @@ class Engagement:
     # --- the event chain --------------------------------------------------------------------
 
     def events(self) -> list[Event]:
-        return [Event(*r) for r in self._query(
-            "SELECT seq, at, actor, action, subject, record_hash, prev_hash, hash FROM events ORDER BY seq"
-        )]
+        return [
+            Event(*r)
+            for r in self._query(
+                "SELECT seq, at, actor, action, subject, record_hash, prev_hash, hash FROM events ORDER BY seq"
+            )
+        ]
 
     def fingerprint(self) -> str:
         """The head of the event chain: one hash that pins everything recorded so far."""

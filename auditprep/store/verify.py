@@ -42,20 +42,34 @@ def verify_engagement(eng: Engagement) -> list[str]:
             problems.append(f"{what} was changed outside auditprep")
 
     seen: dict[str, set[int]] = defaultdict(set)
-    for r in q("SELECT id, control_id, question_id, value, narrative, answered_by, answered_at, event_seq FROM answers"):
-        rec = dict(zip(("control_id", "question_id", "value", "narrative", "answered_by", "answered_at"), r[1:7]))
+    for r in q(
+        "SELECT id, control_id, question_id, value, narrative, answered_by, answered_at, event_seq FROM answers"
+    ):
+        rec = dict(
+            zip(("control_id", "question_id", "value", "narrative", "answered_by", "answered_at"), r[1:7], strict=True)
+        )
         match("answers", r[7], rec, f"answer {r[0]} to {r[2]}", "answer.set")
         seen["answer.set"].add(r[7])
     for r in q("SELECT id, control_id, attested_by, attested_at, reattest_days, event_seq FROM attestations"):
-        rec = dict(zip(("control_id", "attested_by", "attested_at", "reattest_days"), r[1:5]))
+        rec = dict(zip(("control_id", "attested_by", "attested_at", "reattest_days"), r[1:5], strict=True))
         match("attestations", r[5], rec, f"attestation {r[0]} of {r[1]}", "attestation.add")
         seen["attestation.add"].add(r[5])
     for r in q("SELECT id, control_id, owner, rationale, expires, recorded_by, recorded_at, event_seq FROM exceptions"):
-        rec = dict(zip(("control_id", "owner", "rationale", "expires", "recorded_by", "recorded_at"), r[1:7]))
+        rec = dict(
+            zip(("control_id", "owner", "rationale", "expires", "recorded_by", "recorded_at"), r[1:7], strict=True)
+        )
         match("exceptions", r[7], rec, f"exception {r[0]} on {r[1]}", "exception.add")
         seen["exception.add"].add(r[7])
-    for r in q("SELECT id, control_id, filename, media_type, sha256, size, description, added_by, added_at, event_seq FROM attachments"):
-        rec = dict(zip(("control_id", "filename", "media_type", "sha256", "size", "description", "added_by", "added_at"), r[1:9]))
+    for r in q(
+        "SELECT id, control_id, filename, media_type, sha256, size, description, added_by, added_at, event_seq FROM attachments"
+    ):
+        rec = dict(
+            zip(
+                ("control_id", "filename", "media_type", "sha256", "size", "description", "added_by", "added_at"),
+                r[1:9],
+                strict=True,
+            )
+        )
         match("attachments", r[9], rec, f"attachment {r[0]} ({r[2]})", "attachment.add")
         seen["attachment.add"].add(r[9])
 
@@ -69,15 +83,35 @@ def verify_engagement(eng: Engagement) -> list[str]:
         " collected_at, status, message, sha256, redactions FROM evidence ORDER BY rowid"
     ):
         rec = {
-            "id": r[0], "run": r[1], "source": r[2], "collector": r[3], "operation": r[4], "kind": r[5],
-            "scope": [r[6], r[7], r[8]], "resource": r[9], "resource_name": r[10], "collected_at": r[11],
-            "status": r[12], "message": r[13], "sha256": r[14], "redactions": json.loads(r[15]),
+            "id": r[0],
+            "run": r[1],
+            "source": r[2],
+            "collector": r[3],
+            "operation": r[4],
+            "kind": r[5],
+            "scope": [r[6], r[7], r[8]],
+            "resource": r[9],
+            "resource_name": r[10],
+            "collected_at": r[11],
+            "status": r[12],
+            "message": r[13],
+            "sha256": r[14],
+            "redactions": json.loads(r[15]),
         }
         evidence_by_run[r[1]].append(integrity.record_hash(rec))
-    for r in q("SELECT id, started_at, finished_at, actor, source, identity, targets, tool_version, cancelled, event_seq FROM runs"):
+    for r in q(
+        "SELECT id, started_at, finished_at, actor, source, identity, targets, tool_version, cancelled, event_seq FROM runs"
+    ):
         rec = {
-            "id": r[0], "started_at": r[1], "finished_at": r[2], "actor": r[3], "source": r[4], "identity": r[5],
-            "targets": json.loads(r[6]), "tool_version": r[7], "cancelled": bool(r[8]),
+            "id": r[0],
+            "started_at": r[1],
+            "finished_at": r[2],
+            "actor": r[3],
+            "source": r[4],
+            "identity": r[5],
+            "targets": json.loads(r[6]),
+            "tool_version": r[7],
+            "cancelled": bool(r[8]),
             "evidence": integrity.list_hash(evidence_by_run.pop(r[0], [])),
         }
         match("runs", r[9], rec, f"collection run {r[0]} or its evidence", "run.add")
@@ -93,9 +127,15 @@ def verify_engagement(eng: Engagement) -> list[str]:
             (eval_id,),
         ):
             f = Finding(
-                check=r[1], title=r[2], status=FindingStatus(r[3]), severity=Severity(r[4]), resource=r[5],
-                scope=Scope(account=r[6], region=r[7], host=r[8]), message=r[9],
-                controls=tuple(json.loads(r[10])), evidence=tuple(json.loads(r[11])),
+                check=r[1],
+                title=r[2],
+                status=FindingStatus(r[3]),
+                severity=Severity(r[4]),
+                resource=r[5],
+                scope=Scope(account=r[6], region=r[7], host=r[8]),
+                message=r[9],
+                controls=tuple(json.loads(r[10])),
+                evidence=tuple(json.loads(r[11])),
             )
             hashes.append(integrity.record_hash(finding_record(f, r[0])))
         ev = by_seq.get(seq)

@@ -12,7 +12,6 @@ import sys
 from pathlib import Path
 
 import boto3
-
 from demo.estate import seed_aws
 
 SECRET = b"demo-secret-value-never-stored"
@@ -20,7 +19,9 @@ SECRET = b"demo-secret-value-never-stored"
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "AUDITPREP_USER": "tester"}
-    proc = subprocess.run([sys.executable, "-m", "auditprep", *args], capture_output=True, text=True, env=env, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditprep", *args], capture_output=True, text=True, env=env, timeout=300
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -44,14 +45,28 @@ def test_collect_then_findings(aws: str, tmp_path: Path) -> None:
     assert "SERVICE" in proc.stdout and "eu-west-1" in proc.stdout
 
     rows = findings(eng)
-    assert rows and {"check", "title", "status", "severity", "resource", "account", "region", "message", "controls",
-                     "evidence"} <= set(rows[0])
+    assert rows and {
+        "check",
+        "title",
+        "status",
+        "severity",
+        "resource",
+        "account",
+        "region",
+        "message",
+        "controls",
+        "evidence",
+    } <= set(rows[0])
     failing = {(r["check"], r["resource"].rsplit("/", 1)[-1].split(":")[0]) for r in rows if r["status"] == "fail"}
     assert ("aws.ecs.task_nonroot", "payments-ledger") in failing
     assert ("aws.ecs.task_env_secrets", "payments-ledger") in failing
     assert ("aws.ecs.task_nonroot", "payments-api") not in failing
-    assert any(r["check"] == "aws.elb.tls_policy" and r["status"] == "fail" and "partner-legacy" in r["resource"] for r in rows)
-    assert any(r["check"] == "aws.guardduty.enabled" and r["status"] == "fail" and r["region"] == "us-east-1" for r in rows)
+    assert any(
+        r["check"] == "aws.elb.tls_policy" and r["status"] == "fail" and "partner-legacy" in r["resource"] for r in rows
+    )
+    assert any(
+        r["check"] == "aws.guardduty.enabled" and r["status"] == "fail" and r["region"] == "us-east-1" for r in rows
+    )
     assert all(r["evidence"] for r in rows if r["status"] in ("pass", "fail"))
 
     pci_only = findings_for(eng, "pci-dss")

@@ -36,18 +36,40 @@ def seed_aws(session: Any, endpoint: str) -> None:
         scanType="ENHANCED",
         rules=[{"scanFrequency": "CONTINUOUS_SCAN", "repositoryFilters": [{"filter": "*", "filterType": "WILDCARD"}]}],
     )
-    ecr.create_repository(repositoryName="payments/api", imageTagMutability="IMMUTABLE",
-                          imageScanningConfiguration={"scanOnPush": True},
-                          encryptionConfiguration={"encryptionType": "KMS", "kmsKey": ecr_key})
-    ecr.put_lifecycle_policy(repositoryName="payments/api", lifecyclePolicyText=json.dumps(
-        {"rules": [{"rulePriority": 1, "selection": {"tagStatus": "any", "countType": "imageCountMoreThan",
-                                                     "countNumber": 50}, "action": {"type": "expire"}}]}))
+    ecr.create_repository(
+        repositoryName="payments/api",
+        imageTagMutability="IMMUTABLE",
+        imageScanningConfiguration={"scanOnPush": True},
+        encryptionConfiguration={"encryptionType": "KMS", "kmsKey": ecr_key},
+    )
+    ecr.put_lifecycle_policy(
+        repositoryName="payments/api",
+        lifecyclePolicyText=json.dumps(
+            {
+                "rules": [
+                    {
+                        "rulePriority": 1,
+                        "selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 50},
+                        "action": {"type": "expire"},
+                    }
+                ]
+            }
+        ),
+    )
     ecr.create_repository(repositoryName="payments/ledger")  # mutable tags, no lifecycle, AES256
     for repo, tag in (("payments/api", "2026.11.1"), ("payments/ledger", "latest")):
-        manifest = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
-                               "config": {"digest": "sha256:" + ("a" if repo.endswith("api") else "b") * 64,
-                                          "size": 1, "mediaType": "application/vnd.docker.container.image.v1+json"},
-                               "layers": []})
+        manifest = json.dumps(
+            {
+                "schemaVersion": 2,
+                "mediaType": "application/vnd.docker.distribution.manifest.v2+json",
+                "config": {
+                    "digest": "sha256:" + ("a" if repo.endswith("api") else "b") * 64,
+                    "size": 1,
+                    "mediaType": "application/vnd.docker.container.image.v1+json",
+                },
+                "layers": [],
+            }
+        )
         ecr.put_image(repositoryName=repo, imageManifest=manifest, imageTag=tag)
 
     logs = client("logs")
@@ -57,98 +79,212 @@ def seed_aws(session: Any, endpoint: str) -> None:
     logs.put_retention_policy(logGroupName="/ecs/payments-ledger", retentionInDays=30)
 
     iam = session.client("iam", region_name="us-east-1", endpoint_url=endpoint)
-    iam.create_role(RoleName="payments-api-task", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))
-    eks_role = iam.create_role(RoleName="platform-eks", AssumeRolePolicyDocument=json.dumps({
-        "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"},
-                                                "Action": "sts:AssumeRole"}]}))["Role"]["Arn"]
+    iam.create_role(
+        RoleName="payments-api-task",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )
+    eks_role = iam.create_role(
+        RoleName="platform-eks",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {"Effect": "Allow", "Principal": {"Service": "eks.amazonaws.com"}, "Action": "sts:AssumeRole"}
+                ],
+            }
+        ),
+    )["Role"]["Arn"]
 
     ecs = client("ecs")
-    ecs.create_cluster(clusterName="payments-prod", settings=[{"name": "containerInsights", "value": "enabled"}],
-                       configuration={"executeCommandConfiguration": {"logging": "OVERRIDE", "kmsKeyId": logs_key,
-                                      "logConfiguration": {"cloudWatchLogGroupName": "/ecs/payments-api",
-                                                           "cloudWatchEncryptionEnabled": True}}})
+    ecs.create_cluster(
+        clusterName="payments-prod",
+        settings=[{"name": "containerInsights", "value": "enabled"}],
+        configuration={
+            "executeCommandConfiguration": {
+                "logging": "OVERRIDE",
+                "kmsKeyId": logs_key,
+                "logConfiguration": {
+                    "cloudWatchLogGroupName": "/ecs/payments-api",
+                    "cloudWatchEncryptionEnabled": True,
+                },
+            }
+        },
+    )
     registry = f"{ACCOUNT}.dkr.ecr.{region}.amazonaws.com"
     api = ecs.register_task_definition(
-        family="payments-api", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="512", memory="1024",
+        family="payments-api",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="512",
+        memory="1024",
         taskRoleArn=f"arn:aws:iam::{ACCOUNT}:role/payments-api-task",
-        containerDefinitions=[{
-            "name": "api", "image": f"{registry}/payments/api@sha256:{'a' * 64}", "essential": True,
-            "user": "10001", "readonlyRootFilesystem": True, "privileged": False,
-            "linuxParameters": {"capabilities": {"drop": ["ALL"]}},
-            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/payments-api",
-                                                                      "awslogs-region": region}},
-            "environment": [{"name": "LOG_LEVEL", "value": "info"}],
-            "secrets": [{"name": "DB_PASSWORD", "valueFrom": f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:db"}],
-        }],
+        containerDefinitions=[
+            {
+                "name": "api",
+                "image": f"{registry}/payments/api@sha256:{'a' * 64}",
+                "essential": True,
+                "user": "10001",
+                "readonlyRootFilesystem": True,
+                "privileged": False,
+                "linuxParameters": {"capabilities": {"drop": ["ALL"]}},
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {"awslogs-group": "/ecs/payments-api", "awslogs-region": region},
+                },
+                "environment": [{"name": "LOG_LEVEL", "value": "info"}],
+                "secrets": [
+                    {"name": "DB_PASSWORD", "valueFrom": f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:db"}
+                ],
+            }
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
     ledger = ecs.register_task_definition(
-        family="payments-ledger", networkMode="awsvpc", requiresCompatibilities=["FARGATE"], cpu="256", memory="512",
-        containerDefinitions=[{
-            "name": "ledger", "image": f"{registry}/payments/ledger:latest", "essential": True,
-            "logConfiguration": {"logDriver": "awslogs", "options": {"awslogs-group": "/ecs/payments-ledger",
-                                                                      "awslogs-region": region}},
-            "environment": [{"name": "LEDGER_API_TOKEN", "value": "demo-secret-value-never-stored"},
-                            {"name": "REGION", "value": region}],
-        }],
+        family="payments-ledger",
+        networkMode="awsvpc",
+        requiresCompatibilities=["FARGATE"],
+        cpu="256",
+        memory="512",
+        containerDefinitions=[
+            {
+                "name": "ledger",
+                "image": f"{registry}/payments/ledger:latest",
+                "essential": True,
+                "logConfiguration": {
+                    "logDriver": "awslogs",
+                    "options": {"awslogs-group": "/ecs/payments-ledger", "awslogs-region": region},
+                },
+                "environment": [
+                    {"name": "LEDGER_API_TOKEN", "value": "demo-secret-value-never-stored"},
+                    {"name": "REGION", "value": region},
+                ],
+            }
+        ],
     )["taskDefinition"]["taskDefinitionArn"]
     ec2 = client("ec2")
     vpc = ec2.create_vpc(CidrBlock="10.20.0.0/16")["Vpc"]["VpcId"]
     subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.1.0/24")["Subnet"]["SubnetId"]
-    subnet2 = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.2.0/24", AvailabilityZone=f"{region}b")["Subnet"]["SubnetId"]
+    subnet2 = ec2.create_subnet(VpcId=vpc, CidrBlock="10.20.2.0/24", AvailabilityZone=f"{region}b")["Subnet"][
+        "SubnetId"
+    ]
     sg = ec2.create_security_group(GroupName="payments-api", Description="api tasks", VpcId=vpc)["GroupId"]
     for name, td, public in (("payments-api", api, "DISABLED"), ("payments-ledger", ledger, "ENABLED")):
-        ecs.create_service(cluster="payments-prod", serviceName=name, taskDefinition=td, desiredCount=2,
-                           launchType="FARGATE", platformVersion="LATEST",
-                           networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg],
-                                                                         "assignPublicIp": public}})
+        ecs.create_service(
+            cluster="payments-prod",
+            serviceName=name,
+            taskDefinition=td,
+            desiredCount=2,
+            launchType="FARGATE",
+            platformVersion="LATEST",
+            networkConfiguration={
+                "awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [sg], "assignPublicIp": public}
+            },
+        )
 
     eks = client("eks")
     eks.create_cluster(
-        name="platform-tools", version="1.29", roleArn=eks_role,
-        resourcesVpcConfig={"subnetIds": [subnet, subnet2], "endpointPublicAccess": True, "endpointPrivateAccess": True,
-                            "publicAccessCidrs": ["0.0.0.0/0"]},
+        name="platform-tools",
+        version="1.29",
+        roleArn=eks_role,
+        resourcesVpcConfig={
+            "subnetIds": [subnet, subnet2],
+            "endpointPublicAccess": True,
+            "endpointPrivateAccess": True,
+            "publicAccessCidrs": ["0.0.0.0/0"],
+        },
         logging={"clusterLogging": [{"types": ["api", "audit", "authenticator"], "enabled": True}]},
-        encryptionConfig=[{"resources": ["secrets"], "provider": {"keyArn": f"arn:aws:kms:{region}:{ACCOUNT}:key/{ecr_key}"}}],
+        encryptionConfig=[
+            {"resources": ["secrets"], "provider": {"keyArn": f"arn:aws:kms:{region}:{ACCOUNT}:key/{ecr_key}"}}
+        ],
     )
 
     gd = client("guardduty")
-    gd.create_detector(Enable=True, Features=[
-        {"Name": "RUNTIME_MONITORING", "Status": "ENABLED",
-         "AdditionalConfiguration": [{"Name": "ECS_FARGATE_AGENT_MANAGEMENT", "Status": "ENABLED"},
-                                     {"Name": "EKS_ADDON_MANAGEMENT", "Status": "DISABLED"}]},
-        {"Name": "EKS_AUDIT_LOGS", "Status": "ENABLED"},
-    ])
+    gd.create_detector(
+        Enable=True,
+        Features=[
+            {
+                "Name": "RUNTIME_MONITORING",
+                "Status": "ENABLED",
+                "AdditionalConfiguration": [
+                    {"Name": "ECS_FARGATE_AGENT_MANAGEMENT", "Status": "ENABLED"},
+                    {"Name": "EKS_ADDON_MANAGEMENT", "Status": "DISABLED"},
+                ],
+            },
+            {"Name": "EKS_AUDIT_LOGS", "Status": "ENABLED"},
+        ],
+    )
 
     s3 = client("s3")
     s3.create_bucket(Bucket="larkspur-audit-trail", CreateBucketConfiguration={"LocationConstraint": region})
     trail = client("cloudtrail")
-    trail.create_trail(Name="org-trail", S3BucketName="larkspur-audit-trail", IsMultiRegionTrail=True,
-                       EnableLogFileValidation=True, KmsKeyId=logs_key)
+    trail.create_trail(
+        Name="org-trail",
+        S3BucketName="larkspur-audit-trail",
+        IsMultiRegionTrail=True,
+        EnableLogFileValidation=True,
+        KmsKeyId=logs_key,
+    )
     trail.start_logging(Name="org-trail")
 
     config = client("config")
-    config.put_configuration_recorder(ConfigurationRecorder={
-        "name": "default", "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
-        "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True}})
+    config.put_configuration_recorder(
+        ConfigurationRecorder={
+            "name": "default",
+            "roleARN": f"arn:aws:iam::{ACCOUNT}:role/config",
+            "recordingGroup": {"allSupported": True, "includeGlobalResourceTypes": True},
+        }
+    )
 
     acm = client("acm")
     cert = acm.request_certificate(DomainName="pay.larkspur.example")["CertificateArn"]
     elb = client("elbv2")
-    lb = elb.create_load_balancer(Name="payments-public", Subnets=[subnet, subnet2], SecurityGroups=[sg],
-                                  Scheme="internet-facing", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
-    tg = elb.create_target_group(Name="payments-api", Protocol="HTTP", Port=8080, VpcId=vpc,
-                                 TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
-    elb.create_listener(LoadBalancerArn=lb, Protocol="HTTPS", Port=443, SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
-                        Certificates=[{"CertificateArn": cert}],
-                        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
-    elb.create_listener(LoadBalancerArn=lb, Protocol="HTTP", Port=80, DefaultActions=[{
-        "Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}])
-    legacy = elb.create_load_balancer(Name="partner-legacy", Subnets=[subnet, subnet2], SecurityGroups=[sg],
-                                      Scheme="internet-facing", Type="application")["LoadBalancers"][0]["LoadBalancerArn"]
-    elb.create_listener(LoadBalancerArn=legacy, Protocol="HTTPS", Port=443, SslPolicy="ELBSecurityPolicy-2016-08",
-                        Certificates=[{"CertificateArn": cert}], DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}])
+    lb = elb.create_load_balancer(
+        Name="payments-public",
+        Subnets=[subnet, subnet2],
+        SecurityGroups=[sg],
+        Scheme="internet-facing",
+        Type="application",
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    tg = elb.create_target_group(Name="payments-api", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip")[
+        "TargetGroups"
+    ][0]["TargetGroupArn"]
+    elb.create_listener(
+        LoadBalancerArn=lb,
+        Protocol="HTTPS",
+        Port=443,
+        SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+        Certificates=[{"CertificateArn": cert}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )
+    elb.create_listener(
+        LoadBalancerArn=lb,
+        Protocol="HTTP",
+        Port=80,
+        DefaultActions=[
+            {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+        ],
+    )
+    legacy = elb.create_load_balancer(
+        Name="partner-legacy",
+        Subnets=[subnet, subnet2],
+        SecurityGroups=[sg],
+        Scheme="internet-facing",
+        Type="application",
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    elb.create_listener(
+        LoadBalancerArn=legacy,
+        Protocol="HTTPS",
+        Port=443,
+        SslPolicy="ELBSecurityPolicy-2016-08",
+        Certificates=[{"CertificateArn": cert}],
+        DefaultActions=[{"Type": "forward", "TargetGroupArn": tg}],
+    )
 
     # the second region: GuardDuty was never switched on there
     client("ecs", REGIONS[1]).create_cluster(clusterName="dr-standby")
@@ -193,25 +329,49 @@ def seed_docker(client: Any) -> list[str]:
     created: list[str] = []
     client.api.import_image_from_data(
         _rootfs_tar({"etc/os-release": OS_RELEASE.encode(), "var/lib/dpkg/status": DPKG_STATUS.encode()}),
-        repository="larkspur/settlement-batch", tag="2019.4",
-        changes=["CMD [\"/bin/sh\", \"-c\", \"sleep 3600\"]"],
+        repository="larkspur/settlement-batch",
+        tag="2019.4",
+        changes=['CMD ["/bin/sh", "-c", "sleep 3600"]'],
     )
     client.api.import_image_from_data(
-        _rootfs_tar({"etc/os-release": b'ID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\n',
-                     "lib/apk/db/installed": b"P:musl\nV:1.2.5-r0\n\nP:libssl3\nV:3.3.2-r0\n\n"}),
-        repository="larkspur/reports", tag="2026.11",
-        changes=["USER 1000", "CMD [\"/bin/sh\", \"-c\", \"sleep 3600\"]",
-                 "HEALTHCHECK --interval=30s CMD [\"/bin/sh\", \"-c\", \"true\"]"],
+        _rootfs_tar(
+            {
+                "etc/os-release": b'ID=alpine\nVERSION_ID=3.20.3\nPRETTY_NAME="Alpine Linux v3.20"\n',
+                "lib/apk/db/installed": b"P:musl\nV:1.2.5-r0\n\nP:libssl3\nV:3.3.2-r0\n\n",
+            }
+        ),
+        repository="larkspur/reports",
+        tag="2026.11",
+        changes=[
+            "USER 1000",
+            'CMD ["/bin/sh", "-c", "sleep 3600"]',
+            'HEALTHCHECK --interval=30s CMD ["/bin/sh", "-c", "true"]',
+        ],
     )
     labels = {LABEL: "1"}
-    c = client.containers.create("larkspur/settlement-batch:2019.4", name="settlement-batch", privileged=True,
-                                 environment={"SFTP_PASSWORD": "demo-secret-value-never-stored"}, labels=labels,
-                                 volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"}})
+    c = client.containers.create(
+        "larkspur/settlement-batch:2019.4",
+        name="settlement-batch",
+        privileged=True,
+        environment={"SFTP_PASSWORD": "demo-secret-value-never-stored"},
+        labels=labels,
+        volumes={"/var/run/docker.sock": {"bind": "/var/run/docker.sock", "mode": "rw"}},
+    )
     created.append(c.id)
-    c = client.containers.run("larkspur/reports:2026.11", name="reports", detach=True, read_only=True, user="1000",
-                              cap_drop=["ALL"], security_opt=["no-new-privileges"], mem_limit="128m", pids_limit=64,
-                              restart_policy={"Name": "on-failure", "MaximumRetryCount": 3}, labels=labels,
-                              network_mode="none")
+    c = client.containers.run(
+        "larkspur/reports:2026.11",
+        name="reports",
+        detach=True,
+        read_only=True,
+        user="1000",
+        cap_drop=["ALL"],
+        security_opt=["no-new-privileges"],
+        mem_limit="128m",
+        pids_limit=64,
+        restart_policy={"Name": "on-failure", "MaximumRetryCount": 3},
+        labels=labels,
+        network_mode="none",
+    )
     created.append(c.id)
     if client.info().get("Swarm", {}).get("LocalNodeState") != "active":
         client.swarm.init(advertise_addr="127.0.0.1")

@@ -14,10 +14,11 @@ import json
 import os
 import socket
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -60,14 +61,26 @@ def record(docker_host: str) -> dict[str, Any]:
 
     runs = []
     with moto_endpoint() as endpoint:
-        saved = {k: os.environ.get(k) for k in ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY",
-                                                "AWS_DEFAULT_REGION", "AWS_PROFILE")}
-        os.environ.update(AWS_ENDPOINT_URL=endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-                          AWS_DEFAULT_REGION=estate.REGIONS[0])
+        saved = {
+            k: os.environ.get(k)
+            for k in (
+                "AWS_ENDPOINT_URL",
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_DEFAULT_REGION",
+                "AWS_PROFILE",
+            )
+        }
+        os.environ.update(
+            AWS_ENDPOINT_URL=endpoint,
+            AWS_ACCESS_KEY_ID="testing",
+            AWS_SECRET_ACCESS_KEY="testing",
+            AWS_DEFAULT_REGION=estate.REGIONS[0],
+        )
         os.environ.pop("AWS_PROFILE", None)
         try:
             estate.seed_aws(boto3.Session(), endpoint)
-            started = datetime.now(timezone.utc)
+            started = datetime.now(UTC)
             outcome = collect_aws(regions=estate.REGIONS)
             runs.append(_outcome_json(outcome, started))
         finally:
@@ -81,7 +94,7 @@ def record(docker_host: str) -> dict[str, Any]:
     created: list[str] = []
     try:
         created = estate.seed_docker(client)
-        started = datetime.now(timezone.utc)
+        started = datetime.now(UTC)
         outcome = collect_docker([docker_host])
         runs.append(_outcome_json(outcome, started))
     finally:
@@ -93,7 +106,7 @@ def record(docker_host: str) -> dict[str, Any]:
             if ev["scope"].get("host"):
                 text = text.replace(json.dumps(ev["scope"]["host"])[1:-1], HOST_LABEL)
     text = text.replace(socket.gethostname(), HOST_LABEL.split(".")[0])
-    return {"recorded_at": datetime.now(timezone.utc).replace(microsecond=0).isoformat(), "runs": json.loads(text)}
+    return {"recorded_at": datetime.now(UTC).replace(microsecond=0).isoformat(), "runs": json.loads(text)}
 
 
 def main() -> None:

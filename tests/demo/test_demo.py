@@ -36,8 +36,13 @@ def test_demo_is_intact_and_has_every_kind_of_result(demo: Path) -> None:
     with Engagement.open(demo, readonly=True) as eng:
         assert verify_engagement(eng) == []
         statuses = Counter(f.status for f in eng.findings())
-        assert {FindingStatus.PASS, FindingStatus.FAIL, FindingStatus.WARN, FindingStatus.NOT_EVALUATED,
-                FindingStatus.NOT_APPLICABLE} <= set(statuses)
+        assert {
+            FindingStatus.PASS,
+            FindingStatus.FAIL,
+            FindingStatus.WARN,
+            FindingStatus.NOT_EVALUATED,
+            FindingStatus.NOT_APPLICABLE,
+        } <= set(statuses)
         assert {r.source for r in eng.runs()} == {"aws", "docker"}
         assert eng.exceptions() and eng.attestations()
 
@@ -70,10 +75,14 @@ def test_no_secret_and_no_machine_detail_in_the_shipped_data(demo: Path) -> None
 
 def test_demo_command_prints_status_when_not_in_a_terminal(tmp_path: Path) -> None:
     out = tmp_path / "d.engagement"
-    proc = subprocess.run([sys.executable, "-m", "auditprep", "demo", "--path", str(out)], capture_output=True, text=True)
+    proc = subprocess.run(
+        [sys.executable, "-m", "auditprep", "demo", "--path", str(out)], capture_output=True, text=True
+    )
     assert proc.returncode == 0, proc.stderr
     assert "Larkspur Pay" in proc.stdout and "Conflicts:" in proc.stdout
-    again = subprocess.run([sys.executable, "-m", "auditprep", "demo", "--path", str(out)], capture_output=True, text=True)
+    again = subprocess.run(
+        [sys.executable, "-m", "auditprep", "demo", "--path", str(out)], capture_output=True, text=True
+    )
     assert again.returncode == 2 and "already exists" in again.stderr
 
 
@@ -100,8 +109,13 @@ def test_recording_matches_what_the_collectors_produce_today(tmp_path: Path) -> 
     pytest.importorskip("moto.server", reason="moto[server] is not installed")
     host = _docker_host()
     out = tmp_path / "fresh.json"
-    proc = subprocess.run([sys.executable, str(HERE / "record.py"), str(out)], capture_output=True, text=True,
-                          env={**os.environ, "DOCKER_HOST": host}, timeout=600)
+    proc = subprocess.run(
+        [sys.executable, str(HERE / "record.py"), str(out)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "DOCKER_HOST": host},
+        timeout=600,
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     fresh, shipped = _shape(json.loads(out.read_text())), _shape(json.loads(RECORDING.read_text()))
     assert fresh["aws"] == shipped["aws"], "re-record the demo: python tests/demo/record.py"

@@ -35,8 +35,14 @@ def mappings(catalog: Catalog) -> ImportMappings:
 
 @pytest.fixture
 def engagement(tmp_path: Path) -> Engagement:
-    eng = Engagement.create(tmp_path / "acme.engagement", name="acme", organisation="Acme", frameworks=["pci-dss"],
-                            actor="ana", clock=Clock())
+    eng = Engagement.create(
+        tmp_path / "acme.engagement",
+        name="acme",
+        organisation="Acme",
+        frameworks=["pci-dss"],
+        actor="ana",
+        clock=Clock(),
+    )
     yield eng
     eng.close()
 

@@ -10,8 +10,9 @@ from auditprep.models import FindingStatus
 from auditprep.store import Engagement
 
 
-def test_asff_findings_are_mapped_by_control_generator_and_product(engagement: Engagement, catalog: Catalog,
-                                                                    mappings: ImportMappings, samples: Path) -> None:
+def test_asff_findings_are_mapped_by_control_generator_and_product(
+    engagement: Engagement, catalog: Catalog, mappings: ImportMappings, samples: Path
+) -> None:
     summary = import_results(engagement, catalog, samples / "securityhub.asff.json", "asff", "ana")
     assert summary.records == 8 and summary.evidence_items == 8
     evidence = engagement.current_evidence()
@@ -38,7 +39,9 @@ def test_asff_findings_are_mapped_by_control_generator_and_product(engagement: E
     assert b"sk-live-in-asff" not in stored
 
 
-def test_a_prowler_asff_array_is_accepted(engagement: Engagement, catalog: Catalog, samples: Path, tmp_path: Path) -> None:
+def test_a_prowler_asff_array_is_accepted(
+    engagement: Engagement, catalog: Catalog, samples: Path, tmp_path: Path
+) -> None:
     import json
 
     findings = json.loads((samples / "securityhub.asff.json").read_text())["Findings"]

@@ -15,8 +15,9 @@ def _blobs(eng: Engagement) -> bytes:
     return b"".join(bytes(r[0]) for r in eng._query("SELECT data FROM blobs"))
 
 
-def test_prowler_results_become_evidence_and_findings(engagement: Engagement, catalog: Catalog,
-                                                       mappings: ImportMappings, samples: Path) -> None:
+def test_prowler_results_become_evidence_and_findings(
+    engagement: Engagement, catalog: Catalog, mappings: ImportMappings, samples: Path
+) -> None:
     path = samples / "prowler.ocsf.json"
     summary = import_results(engagement, catalog, path, "prowler-ocsf", "ana")
     sha = integrity.sha256(path.read_bytes())
@@ -28,8 +29,12 @@ def test_prowler_results_become_evidence_and_findings(engagement: Engagement, ca
     evidence = engagement.current_evidence()
     assert len(evidence) == 6 and {e.kind for e in evidence} == {"import.prowler_finding"}
     assert all(e.source is Source.IMPORT and e.data["import"]["file_sha256"] == sha for e in evidence)
-    privileged = next(e for e in evidence if e.resource.endswith("task-definition/web:3")
-                      and e.data["record"]["metadata"]["event_code"].endswith("privileged_containers"))
+    privileged = next(
+        e
+        for e in evidence
+        if e.resource.endswith("task-definition/web:3")
+        and e.data["record"]["metadata"]["event_code"].endswith("privileged_containers")
+    )
     assert privileged.scope == Scope(account="111111111111", region="eu-west-1")
     assert privileged.operation == "prowler 5.17.1 ecs_task_definitions_no_privileged_containers"
     assert privileged.collected_at.isoformat().startswith("2026-11-01T08:20")
@@ -62,16 +67,27 @@ def test_secret_values_never_reach_the_store(engagement: Engagement, catalog: Ca
     assert env == [{"name": "DB_PASSWORD", "value": "[REDACTED]"}]
 
 
-def test_a_newer_scan_of_the_same_scope_replaces_the_older(engagement: Engagement, catalog: Catalog,
-                                                           samples: Path, tmp_path: Path) -> None:
+def test_a_newer_scan_of_the_same_scope_replaces_the_older(
+    engagement: Engagement, catalog: Catalog, samples: Path, tmp_path: Path
+) -> None:
     import_results(engagement, catalog, samples / "prowler.ocsf.json", "prowler-ocsf", "ana")
-    newer = samples.joinpath("prowler.ocsf.json").read_text().replace('"status_code": "FAIL",\n    "status_detail": "ECS task',
-                                                                         '"status_code": "PASS",\n    "status_detail": "ECS task')
+    newer = (
+        samples.joinpath("prowler.ocsf.json")
+        .read_text()
+        .replace(
+            '"status_code": "FAIL",\n    "status_detail": "ECS task',
+            '"status_code": "PASS",\n    "status_detail": "ECS task',
+        )
+    )
     assert newer != samples.joinpath("prowler.ocsf.json").read_text()
     (tmp_path / "newer.json").write_text(newer)
     summary = import_results(engagement, catalog, tmp_path / "newer.json", "prowler-ocsf", "ana")
     assert summary.carried_forward == 0 and len(engagement.runs()) == 2
-    current = [e for e in engagement.current_evidence() if e.data["record"]["metadata"]["event_code"].endswith("privileged_containers")]
+    current = [
+        e
+        for e in engagement.current_evidence()
+        if e.data["record"]["metadata"]["event_code"].endswith("privileged_containers")
+    ]
     assert len(current) == 1 and current[0].data["record"]["status_code"] == "PASS"
     assert summary.already_imported is False
     assert import_results(engagement, catalog, tmp_path / "newer.json", "prowler-ocsf", "ana").already_imported

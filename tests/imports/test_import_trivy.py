@@ -17,8 +17,9 @@ def _by(findings: list, check: str, resource_part: str):
     return next(f for f in findings if f.check == check and resource_part in f.resource)
 
 
-def test_critical_fixable_vulnerabilities_fail_naming_cve_package_and_fix(engagement: Engagement, catalog: Catalog,
-                                                                           mappings: ImportMappings, samples: Path) -> None:
+def test_critical_fixable_vulnerabilities_fail_naming_cve_package_and_fix(
+    engagement: Engagement, catalog: Catalog, mappings: ImportMappings, samples: Path
+) -> None:
     summary = import_results(engagement, catalog, samples / "trivy-payments.json", "trivy", "ana")
     assert summary.tool_version == "0.58.0" and summary.records == 6 and summary.evidence_items == 6
     evidence = engagement.current_evidence()
@@ -42,29 +43,55 @@ def test_critical_fixable_vulnerabilities_fail_naming_cve_package_and_fix(engage
     assert summary.findings == {"fail": 1, "warn": 2}
 
 
-def test_running_images_are_named_from_container_evidence(engagement: Engagement, catalog: Catalog,
-                                                           mappings: ImportMappings, samples: Path) -> None:
+def test_running_images_are_named_from_container_evidence(
+    engagement: Engagement, catalog: Catalog, mappings: ImportMappings, samples: Path
+) -> None:
     at = datetime(2026, 11, 1, tzinfo=UTC)
-    engagement.add_run(actor="ana", source=Source.DOCKER, started_at=at, evidence=[
-        Evidence(source=Source.DOCKER, collector="docker", operation="containers.list", kind="docker.container",
-                 scope=Scope(host="prod-01"), resource="c1", resource_name="payments-api", collected_at=at,
-                 data={"Image": "sha256:" + "a" * 64, "Config": {"Image": "payments:1.4.2"}}),
-        Evidence(source=Source.DOCKER, collector="docker", operation="containers.list", kind="docker.container",
-                 scope=Scope(host="prod-01"), resource="c2", resource_name="web", collected_at=at,
-                 data={"Image": "sha256:" + "9" * 64}),
-    ])
+    engagement.add_run(
+        actor="ana",
+        source=Source.DOCKER,
+        started_at=at,
+        evidence=[
+            Evidence(
+                source=Source.DOCKER,
+                collector="docker",
+                operation="containers.list",
+                kind="docker.container",
+                scope=Scope(host="prod-01"),
+                resource="c1",
+                resource_name="payments-api",
+                collected_at=at,
+                data={"Image": "sha256:" + "a" * 64, "Config": {"Image": "payments:1.4.2"}},
+            ),
+            Evidence(
+                source=Source.DOCKER,
+                collector="docker",
+                operation="containers.list",
+                kind="docker.container",
+                scope=Scope(host="prod-01"),
+                resource="c2",
+                resource_name="web",
+                collected_at=at,
+                data={"Image": "sha256:" + "9" * 64},
+            ),
+        ],
+    )
     import_results(engagement, catalog, samples / "trivy-payments.json", "trivy", "ana")
     import_results(engagement, catalog, samples / "trivy-web.json", "trivy", "ana")
     found = findings_from_evidence(engagement.current_evidence(), catalog, mappings)
     critical = _by(found, "trivy/critical_fixable", "payments")
     assert "It runs in 1 container(s) or task(s) in the collected evidence: prod-01/payments-api." in critical.message
     web = _by(found, "trivy/critical_fixable", "ghcr.io/acme/web")
-    assert web.status is FindingStatus.PASS and "No running container or task in the collected evidence uses it." in web.message
+    assert (
+        web.status is FindingStatus.PASS
+        and "No running container or task in the collected evidence uses it." in web.message
+    )
     assert "Scanned by Trivy unknown on 2026-11-01" in web.message
 
 
-def test_images_accumulate_and_a_rebuilt_image_supersedes_its_repository(engagement: Engagement, catalog: Catalog,
-                                                                          mappings: ImportMappings, samples: Path) -> None:
+def test_images_accumulate_and_a_rebuilt_image_supersedes_its_repository(
+    engagement: Engagement, catalog: Catalog, mappings: ImportMappings, samples: Path
+) -> None:
     import_results(engagement, catalog, samples / "trivy-payments.json", "trivy", "ana")
     web = import_results(engagement, catalog, samples / "trivy-web.json", "trivy", "ana")
     assert web.carried_forward == 0  # different scope (ghcr.io is no AWS account)
@@ -75,14 +102,17 @@ def test_images_accumulate_and_a_rebuilt_image_supersedes_its_repository(engagem
     assert rebuilt.carried_forward == 0
     current = engagement.current_evidence()
     assert {e.resource_name for e in current if e.kind == "import.trivy_image"} == {
-        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments:1.4.3", "ghcr.io/acme/web:2.0"}
+        "111111111111.dkr.ecr.eu-west-1.amazonaws.com/payments:1.4.3",
+        "ghcr.io/acme/web:2.0",
+    }
     found = findings_from_evidence(current, catalog, mappings)
     assert _by(found, "trivy/critical_fixable", "payments").status is FindingStatus.PASS
     assert _by(found, "trivy/critical_unfixed", "payments").status is FindingStatus.WARN
 
 
-def test_other_imports_in_the_same_scope_are_carried_forward(engagement: Engagement, catalog: Catalog,
-                                                              mappings: ImportMappings, samples: Path) -> None:
+def test_other_imports_in_the_same_scope_are_carried_forward(
+    engagement: Engagement, catalog: Catalog, mappings: ImportMappings, samples: Path
+) -> None:
     prowler = import_results(engagement, catalog, samples / "prowler.ocsf.json", "prowler-ocsf", "ana")
     trivy = import_results(engagement, catalog, samples / "trivy-payments.json", "trivy", "ana")
     assert trivy.carried_forward == 5  # the Prowler items of 111111111111/eu-west-1 stay current

@@ -37,17 +37,26 @@ def test_package_holds_everything_with_hashes(signed_package: Path) -> None:
             continue
         assert listed[path].sha256 == integrity.sha256(data) and listed[path].size == len(data), path
     assert set(listed) == set(files) - {"manifest.json", "SHA256SUMS", "manifest.sig"}
-    assert {"engagement/engagement.sqlite", "engagement/engagement.json", "engagement/events.json",
-            "findings/findings.json", "answers/answers.json", "answers/attestations.json",
-            "exceptions/exceptions.json", "attachments/attachments.json", "reports/pci-dss.pdf",
-            "index.html"} <= set(listed)
+    assert {
+        "engagement/engagement.sqlite",
+        "engagement/engagement.json",
+        "engagement/events.json",
+        "findings/findings.json",
+        "answers/answers.json",
+        "answers/attestations.json",
+        "exceptions/exceptions.json",
+        "attachments/attachments.json",
+        "reports/pci-dss.pdf",
+        "index.html",
+    } <= set(listed)
     assert m.engagement.name == "acme <pay>" and m.frameworks == ("pci-dss",)
     assert [(s.kind, s.value) for s in m.scope] == [("aws-account", "111111111111")]
     assert m.tool.name == "auditprep" and m.created.startswith("2026-11-02T")
     assert m.root_hash == tree_hash(m.files)
     # the documented method, computed independently of the code that wrote it
-    listing = sorted(({"path": e.path, "sha256": e.sha256, "size": e.size, "role": e.role} for e in m.files),
-                     key=lambda e: e["path"])
+    listing = sorted(
+        ({"path": e.path, "sha256": e.sha256, "size": e.size, "role": e.role} for e in m.files), key=lambda e: e["path"]
+    )
     canonical = json.dumps(listing, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert hashlib.sha256(canonical).hexdigest() == m.root_hash
     assert m.data_root_hash == tree_hash(e for e in m.files if e.role == "data")
@@ -113,7 +122,9 @@ def test_index_links_every_file_and_runs_nothing(signed_package: Path) -> None:
     assert _manifest(files).data_root_hash in page
 
 
-def test_export_uses_the_evidence_root_for_the_renderer(engagement: Engagement, catalog: Catalog, tmp_path: Path) -> None:
+def test_export_uses_the_evidence_root_for_the_renderer(
+    engagement: Engagement, catalog: Catalog, tmp_path: Path
+) -> None:
     # Stands in for the report package (rendered for real in the signed package above) to capture the hash it is given.
     given: list[tuple[str, str]] = []
 
@@ -128,9 +139,19 @@ def test_export_uses_the_evidence_root_for_the_renderer(engagement: Engagement, 
     assert members(tmp_path / "p.zip")["reports/pci-dss.pdf"].endswith(result.data_root_hash.encode())
 
 
-def test_export_includes_what_is_still_in_the_write_ahead_log(engagement: Engagement, catalog: Catalog, tmp_path: Path) -> None:
-    engagement.record_answer(Answer(control_id="HRD-01", question_id="HRD-01.status", value="yes",
-                                    narrative="fixed today", answered_by="bo", answered_at=T0))
+def test_export_includes_what_is_still_in_the_write_ahead_log(
+    engagement: Engagement, catalog: Catalog, tmp_path: Path
+) -> None:
+    engagement.record_answer(
+        Answer(
+            control_id="HRD-01",
+            question_id="HRD-01.status",
+            value="yes",
+            narrative="fixed today",
+            answered_by="bo",
+            answered_at=T0,
+        )
+    )
     wal = Path(str(engagement.path) + "-wal")
     assert wal.exists() and wal.stat().st_size > 0  # the latest write has not reached the main file yet
     export_package(engagement, catalog, tmp_path / "p.zip", render_pdf=None)
@@ -152,7 +173,9 @@ def test_export_never_overwrites(engagement: Engagement, catalog: Catalog, tmp_p
         export_package(engagement, catalog, tmp_path / "missing" / "p.zip", render_pdf=None)
 
 
-def test_export_refuses_an_engagement_changed_outside_auditprep(engagement: Engagement, catalog: Catalog, tmp_path: Path) -> None:
+def test_export_refuses_an_engagement_changed_outside_auditprep(
+    engagement: Engagement, catalog: Catalog, tmp_path: Path
+) -> None:
     conn = sqlite3.connect(engagement.path)
     conn.execute("UPDATE answers SET value = 'yes' WHERE value = 'no'")
     conn.commit()
@@ -167,8 +190,11 @@ def test_signing_needs_an_ed25519_key(engagement: Engagement, catalog: Catalog, 
     from cryptography.hazmat.primitives.asymmetric import ec
 
     rsa_like = tmp_path / "ec.pem"
-    rsa_like.write_bytes(ec.generate_private_key(ec.SECP256R1()).private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()))
+    rsa_like.write_bytes(
+        ec.generate_private_key(ec.SECP256R1()).private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+    )
     with pytest.raises(InvalidInput, match="not an Ed25519 key"):
         export_package(engagement, catalog, tmp_path / "p.zip", sign_key=rsa_like, render_pdf=None)
     garbage = tmp_path / "garbage.pem"

@@ -47,16 +47,21 @@ def _info(name: str, mode: int = 0o100644) -> zipfile.ZipInfo:
     return info
 
 
-@pytest.mark.parametrize(("name", "why"), [
-    ("../evil.txt", "climbs out of the package"),
-    ("evidence/../../evil.txt", "climbs out of the package"),
-    ("..\\evil.txt", "contains a backslash"),
-    ("C:/evil.txt", "is an absolute path"),
-    ("evidence/./x.json", "empty or '.' component"),
-    ("evidence/x\x01.json", "control characters"),
-    ("evidence/$(reboot).json", "characters a package never uses"),
-])
-def test_unsafe_entry_names_are_refused(signed_package: Path, tmp_path: Path, private_tmp: Path, name: str, why: str) -> None:
+@pytest.mark.parametrize(
+    ("name", "why"),
+    [
+        ("../evil.txt", "climbs out of the package"),
+        ("evidence/../../evil.txt", "climbs out of the package"),
+        ("..\\evil.txt", "contains a backslash"),
+        ("C:/evil.txt", "is an absolute path"),
+        ("evidence/./x.json", "empty or '.' component"),
+        ("evidence/x\x01.json", "control characters"),
+        ("evidence/$(reboot).json", "characters a package never uses"),
+    ],
+)
+def test_unsafe_entry_names_are_refused(
+    signed_package: Path, tmp_path: Path, private_tmp: Path, name: str, why: str
+) -> None:
     hostile = with_entries(signed_package, tmp_path / "h.zip", [(_info(name), b"owned")])
     err = _refused(hostile, "is refused because it .*" + re.escape(why), private_tmp)
     assert all(c.isprintable() for c in err.message)
@@ -72,7 +77,9 @@ def test_absolute_path_is_refused(signed_package: Path, tmp_path: Path, private_
 
 
 def test_symlink_is_refused(signed_package: Path, tmp_path: Path, private_tmp: Path) -> None:
-    hostile = with_entries(signed_package, tmp_path / "h.zip", [(_info("evidence/link", stat.S_IFLNK | 0o777), b"/etc/passwd")])
+    hostile = with_entries(
+        signed_package, tmp_path / "h.zip", [(_info("evidence/link", stat.S_IFLNK | 0o777), b"/etc/passwd")]
+    )
     _refused(hostile, "entry 'evidence/link' is a symbolic link", private_tmp)
 
 
@@ -103,8 +110,15 @@ def test_zip_bomb_is_refused_by_its_ratio(signed_package: Path, tmp_path: Path, 
 
 def test_size_entry_count_and_total_limits(signed_package: Path, private_tmp: Path) -> None:
     _refused(signed_package, "over the 1000-byte limit per file", private_tmp, limits=Limits(max_file_bytes=1000))
-    _refused(signed_package, "would expand to more than 20000 bytes", private_tmp, limits=Limits(max_total_bytes=20_000))
-    _refused(signed_package, r"has \d+ entries, more than the 5 a package may have", private_tmp, limits=Limits(max_entries=5))
+    _refused(
+        signed_package, "would expand to more than 20000 bytes", private_tmp, limits=Limits(max_total_bytes=20_000)
+    )
+    _refused(
+        signed_package,
+        r"has \d+ entries, more than the 5 a package may have",
+        private_tmp,
+        limits=Limits(max_entries=5),
+    )
 
 
 def test_declared_sizes_are_not_trusted(signed_package: Path, tmp_path: Path, private_tmp: Path) -> None:
@@ -118,7 +132,9 @@ def test_declared_sizes_are_not_trusted(signed_package: Path, tmp_path: Path, pr
     assert report.exit_code == 1 and any(p.startswith("findings/findings.json was altered") for p in report.problems)
 
 
-def test_entries_not_in_the_manifest_are_never_extracted(signed_package: Path, tmp_path: Path, private_tmp: Path) -> None:
+def test_entries_not_in_the_manifest_are_never_extracted(
+    signed_package: Path, tmp_path: Path, private_tmp: Path
+) -> None:
     hostile = with_entries(signed_package, tmp_path / "x.zip", [(_info("evidence/run-0001/planted.json"), b"{}")])
     with pytest.raises(PackageAltered, match="planted.json is an extra file"):
         open_package(hostile)
@@ -131,22 +147,29 @@ def test_entries_not_in_the_manifest_are_never_extracted(signed_package: Path, t
 
 
 @pytest.mark.parametrize("path", ["../../etc/passwd", "/etc/passwd", "engagement/../../x"])
-def test_manifest_pointing_outside_is_refused(signed_package: Path, tmp_path: Path, private_tmp: Path, path: str) -> None:
+def test_manifest_pointing_outside_is_refused(
+    signed_package: Path, tmp_path: Path, private_tmp: Path, path: str
+) -> None:
     manifest = json.loads(members(signed_package)["manifest.json"])
     manifest["files"][0]["path"] = path
     hostile = rewrite(signed_package, tmp_path / "m.zip", replace={"manifest.json": dump(manifest)})
     _refused(hostile, "manifest.json points outside the package", private_tmp)
 
 
-@pytest.mark.parametrize(("manifest", "why"), [
-    (b"not json", "is not valid JSON"),
-    (b'{"format": "auditprep-package", "format": "x"}', "key 'format' appears twice"),
-    (b'{"root_hash": NaN}', "contains NaN"),
-    (b'\xff\xfe{}', "is not UTF-8"),
-    (b'{"format": "auditprep-package", "format_version": 1, "extra": 1}', "is not a valid package manifest"),
-    (b'{"format": "auditprep-package", "format_version": 9}', "made by a newer auditprep"),
-])
-def test_bad_manifests_are_refused(signed_package: Path, tmp_path: Path, private_tmp: Path, manifest: bytes, why: str) -> None:
+@pytest.mark.parametrize(
+    ("manifest", "why"),
+    [
+        (b"not json", "is not valid JSON"),
+        (b'{"format": "auditprep-package", "format": "x"}', "key 'format' appears twice"),
+        (b'{"root_hash": NaN}', "contains NaN"),
+        (b"\xff\xfe{}", "is not UTF-8"),
+        (b'{"format": "auditprep-package", "format_version": 1, "extra": 1}', "is not a valid package manifest"),
+        (b'{"format": "auditprep-package", "format_version": 9}', "made by a newer auditprep"),
+    ],
+)
+def test_bad_manifests_are_refused(
+    signed_package: Path, tmp_path: Path, private_tmp: Path, manifest: bytes, why: str
+) -> None:
     hostile = rewrite(signed_package, tmp_path / "m.zip", replace={"manifest.json": manifest})
     _refused(hostile, why, private_tmp)
 
@@ -161,8 +184,9 @@ def test_non_utf8_names_are_refused(signed_package: Path, tmp_path: Path, privat
     cp437.write_bytes(patch_entry(base.read_bytes(), b"evidence/aaaa.json", new_name=b"evidence/\xff\xfe\xfd\xfc.json"))
     _refused(cp437, "an entry name is not UTF-8", private_tmp)
     flagged = tmp_path / "flagged.zip"
-    flagged.write_bytes(patch_entry(base.read_bytes(), b"evidence/aaaa.json", new_name=b"evidence/\xff\xfe\xfd\xfc.json",
-                                    flags=0x800))
+    flagged.write_bytes(
+        patch_entry(base.read_bytes(), b"evidence/aaaa.json", new_name=b"evidence/\xff\xfe\xfd\xfc.json", flags=0x800)
+    )
     _refused(flagged, "an entry name is not valid UTF-8", private_tmp)
 
 
@@ -178,8 +202,11 @@ def test_encrypted_and_overlapping_entries_are_refused(signed_package: Path, tmp
     enc.write_bytes(patch_entry(signed_package.read_bytes(), b"findings/findings.json", flags=0x1))
     _refused(enc, "entry 'findings/findings.json' is encrypted", private_tmp)
     overlap = tmp_path / "overlap.zip"
-    overlap.write_bytes(patch_entry(signed_package.read_bytes(), b"findings/findings.json",
-                                    header_offset_of=b"exceptions/exceptions.json"))
+    overlap.write_bytes(
+        patch_entry(
+            signed_package.read_bytes(), b"findings/findings.json", header_offset_of=b"exceptions/exceptions.json"
+        )
+    )
     _refused(overlap, "overlap", private_tmp)
 
 
@@ -191,6 +218,10 @@ def test_nothing_in_a_package_is_executed(signed_package: Path, tmp_path: Path) 
     conn.execute("CREATE VIEW answers_v AS SELECT * FROM answers")
     conn.commit()
     conn.close()
-    report = verify_target(forge(signed_package, tmp_path / "f.zip", {"engagement/engagement.sqlite": copy.read_bytes()}))
+    report = verify_target(
+        forge(signed_package, tmp_path / "f.zip", {"engagement/engagement.sqlite": copy.read_bytes()})
+    )
     assert report.exit_code == 1
-    assert any("the engagement copy is not a plain engagement" in p and "view ('answers_v')" in p for p in report.problems)
+    assert any(
+        "the engagement copy is not a plain engagement" in p and "view ('answers_v')" in p for p in report.problems
+    )

@@ -32,7 +32,9 @@ AT = datetime(2026, 11, 20, 14, 0, tzinfo=UTC)
 
 def _review_of_package(package: Path, tmp_path: Path) -> tuple[ReviewFile, str]:
     with open_package(package) as opened, Engagement.open(opened.engagement_path, readonly=True) as eng:
-        review = ReviewFile.for_engagement(tmp_path / "acme.review.json", eng, package_root_hash=opened.manifest.root_hash)
+        review = ReviewFile.for_engagement(
+            tmp_path / "acme.review.json", eng, package_root_hash=opened.manifest.root_hash
+        )
         return review, eng.fingerprint()
 
 
@@ -57,8 +59,16 @@ def test_review_never_touches_the_package(signed_package: Path, tmp_path: Path) 
 
 def test_review_file_is_bound_to_what_it_reviews(signed_package: Path, engagement: Engagement, tmp_path: Path) -> None:
     _review_of_package(signed_package, tmp_path)
-    engagement.record_answer(Answer(control_id="HRD-01", question_id="HRD-01.status", value="yes", narrative="",
-                                    answered_by="bo", answered_at=T0))
+    engagement.record_answer(
+        Answer(
+            control_id="HRD-01",
+            question_id="HRD-01.status",
+            value="yes",
+            narrative="",
+            answered_by="bo",
+            answered_at=T0,
+        )
+    )
     with pytest.raises(ReviewError, match="reviews another engagement state"):
         ReviewFile.for_engagement(tmp_path / "acme.review.json", engagement)
 
@@ -76,15 +86,19 @@ def test_the_review_screens_interface(engagement: Engagement, tmp_path: Path) ->
     assert notes[0].target == "evidence:E1-00001" and notes[0].author == "qsa" and notes[0].at == AT
 
 
-@pytest.mark.parametrize(("kind", "ident", "text", "flag", "why"), [
-    ("finding", "F-1", "x", "none", "not 'finding'"),
-    ("control", "hrd-1", "x", "none", "is not a control id"),
-    ("evidence", "E1", "x", "none", "is not a evidence id"),
-    ("control", "HRD-01", "   ", "none", "cannot be empty"),
-    ("control", "HRD-01", "x", "urgent", "not a review flag"),
-])
-def test_bad_comments_are_refused_and_nothing_is_saved(engagement: Engagement, tmp_path: Path, kind: str, ident: str,
-                                                       text: str, flag: str, why: str) -> None:
+@pytest.mark.parametrize(
+    ("kind", "ident", "text", "flag", "why"),
+    [
+        ("finding", "F-1", "x", "none", "not 'finding'"),
+        ("control", "hrd-1", "x", "none", "is not a control id"),
+        ("evidence", "E1", "x", "none", "is not a evidence id"),
+        ("control", "HRD-01", "   ", "none", "cannot be empty"),
+        ("control", "HRD-01", "x", "urgent", "not a review flag"),
+    ],
+)
+def test_bad_comments_are_refused_and_nothing_is_saved(
+    engagement: Engagement, tmp_path: Path, kind: str, ident: str, text: str, flag: str, why: str
+) -> None:
     review = ReviewFile.for_engagement(tmp_path / "r.json", engagement)
     before = (tmp_path / "r.json").read_bytes()
     with pytest.raises(InvalidInput, match=why):
@@ -94,10 +108,16 @@ def test_bad_comments_are_refused_and_nothing_is_saved(engagement: Engagement, t
 
 def test_damaged_or_foreign_review_files(tmp_path: Path) -> None:
     path = tmp_path / "r.json"
-    for content, why in ((b"{", "invalid JSON"), (b'{"format": "other"}', "not an auditprep review file"),
-                         (b"\xff\xfe", "not UTF-8"),
-                         (b'{"format": "auditprep-review", "format_version": 1, "engagement": {"name": "a", '
-                          b'"fingerprint": "zz"}, "created_at": "2026-01-01T00:00:00Z"}', "is damaged")):
+    for content, why in (
+        (b"{", "invalid JSON"),
+        (b'{"format": "other"}', "not an auditprep review file"),
+        (b"\xff\xfe", "not UTF-8"),
+        (
+            b'{"format": "auditprep-review", "format_version": 1, "engagement": {"name": "a", '
+            b'"fingerprint": "zz"}, "created_at": "2026-01-01T00:00:00Z"}',
+            "is damaged",
+        ),
+    ):
         path.write_bytes(content)
         with pytest.raises(ReviewError, match=why):
             ReviewFile.open(path)
@@ -105,9 +125,9 @@ def test_damaged_or_foreign_review_files(tmp_path: Path) -> None:
 
 def test_csv_export_is_safe_for_spreadsheets(engagement: Engagement, tmp_path: Path) -> None:
     review = ReviewFile.for_engagement(tmp_path / "r.json", engagement)
-    review.comment("control", "HRD-01", "=HYPERLINK(\"http://x\")", "concern", author="qsa", at=AT)
+    review.comment("control", "HRD-01", '=HYPERLINK("http://x")', "concern", author="qsa", at=AT)
     rows = list(csv.DictReader(io.StringIO(review.export_csv(tmp_path / "r.csv").read_text())))
-    assert rows[0]["text"] == "'=HYPERLINK(\"http://x\")" and rows[0]["flag"] == "concern"
+    assert rows[0]["text"] == '\'=HYPERLINK("http://x")' and rows[0]["flag"] == "concern"
     assert rows[0]["fingerprint"] == engagement.fingerprint() and rows[0]["at"] == "2026-11-20T14:00:00Z"
 
 
@@ -126,12 +146,20 @@ def test_team_loads_the_review_into_their_engagement(signed_package: Path, tmp_p
     review.comment("control", "HRD-01", "Why is api still privileged?", "concern", author="qsa", at=AT)
     with build_engagement(tmp_path / "team.engagement") as team:  # the same history, as the team holds it
         assert team.fingerprint() == fingerprint
-        team.record_answer(Answer(control_id="HRD-01", question_id="HRD-01.status", value="yes", narrative="fixed",
-                                  answered_by="bo", answered_at=T0))  # the team moved on since the export
+        team.record_answer(
+            Answer(
+                control_id="HRD-01",
+                question_id="HRD-01.status",
+                value="yes",
+                narrative="fixed",
+                answered_by="bo",
+                answered_at=T0,
+            )
+        )  # the team moved on since the export
         loaded = load_review_into(team, review.path, "bo")
         assert loaded.comments == 1 and loaded.open_flags == 1 and not loaded.already_loaded
         assert load_review_into(team, review.path, "bo").already_loaded
-        (att, doc), = engagement_reviews(team)
+        ((att, doc),) = engagement_reviews(team)
         assert att.media_type == "application/vnd.auditprep.review+json" and doc.engagement.fingerprint == fingerprint
         assert [c.text for _, c in review_comments(team)] == ["Why is api still privileged?"]
         assert verify_engagement(team) == []

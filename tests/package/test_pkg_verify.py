@@ -66,7 +66,9 @@ def test_a_flipped_byte_inside_the_archive_is_named(signed_package: Path, tmp_pa
     assert [p for p in report.problems if p.startswith(f"{part} was altered")], report.problems
 
 
-def test_an_altered_manifest_is_named_and_breaks_the_signature(signed_package: Path, keys: dict[str, Path], tmp_path: Path) -> None:
+def test_an_altered_manifest_is_named_and_breaks_the_signature(
+    signed_package: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
     manifest = json.loads(members(signed_package)["manifest.json"])
     manifest["engagement"]["organisation"] = "Someone Else"
     altered = rewrite(signed_package, tmp_path / "t.zip", replace={"manifest.json": dump(manifest)})
@@ -81,13 +83,19 @@ def test_an_altered_sha256sums_is_named(signed_package: Path, tmp_path: Path) ->
     sums = members(signed_package)["SHA256SUMS"].decode().splitlines()
     line = next(i for i, s in enumerate(sums) if s.endswith("findings/findings.json"))
     sums[line] = "0" * 64 + sums[line][64:]
-    report = verify_target(rewrite(signed_package, tmp_path / "t.zip", replace={"SHA256SUMS": ("\n".join(sums) + "\n").encode()}))
-    assert report.problems == ["SHA256SUMS was altered: its hash for findings/findings.json differs from manifest.json."]
+    report = verify_target(
+        rewrite(signed_package, tmp_path / "t.zip", replace={"SHA256SUMS": ("\n".join(sums) + "\n").encode()})
+    )
+    assert report.problems == [
+        "SHA256SUMS was altered: its hash for findings/findings.json differs from manifest.json."
+    ]
     report = verify_target(rewrite(signed_package, tmp_path / "u.zip", drop=("SHA256SUMS",)))
     assert report.problems == ["SHA256SUMS is missing."]
 
 
-def test_an_altered_signature_is_named_with_or_without_the_key(signed_package: Path, keys: dict[str, Path], tmp_path: Path) -> None:
+def test_an_altered_signature_is_named_with_or_without_the_key(
+    signed_package: Path, keys: dict[str, Path], tmp_path: Path
+) -> None:
     sig = bytearray(members(signed_package)["manifest.sig"])
     sig[0] ^= 0xFF
     altered = rewrite(signed_package, tmp_path / "t.zip", replace={"manifest.sig": bytes(sig)})
@@ -101,16 +109,26 @@ def test_an_altered_signature_is_named_with_or_without_the_key(signed_package: P
 
 
 def test_missing_and_extra_files_are_named(signed_package: Path, tmp_path: Path) -> None:
-    report = verify_target(rewrite(signed_package, tmp_path / "t.zip", drop=("exceptions/exceptions.json",),
-                                   add={"evidence/run-0002/E2-99999.json": b"{}"}))
+    report = verify_target(
+        rewrite(
+            signed_package,
+            tmp_path / "t.zip",
+            drop=("exceptions/exceptions.json",),
+            add={"evidence/run-0002/E2-99999.json": b"{}"},
+        )
+    )
     assert report.exit_code == 1
     assert "exceptions/exceptions.json is missing from the package." in report.problems
     assert "evidence/run-0002/E2-99999.json is an extra file: manifest.json does not list it." in report.problems
 
 
-def test_a_consistent_forgery_of_a_json_file_disagrees_with_the_engagement_copy(signed_package: Path, tmp_path: Path) -> None:
+def test_a_consistent_forgery_of_a_json_file_disagrees_with_the_engagement_copy(
+    signed_package: Path, tmp_path: Path
+) -> None:
     original = members(signed_package)["findings/findings.json"]
-    forged = forge(signed_package, tmp_path / "f.zip", {"findings/findings.json": original.replace(b'"fail"', b'"pass"')})
+    forged = forge(
+        signed_package, tmp_path / "f.zip", {"findings/findings.json": original.replace(b'"fail"', b'"pass"')}
+    )
     report = verify_target(forged)
     assert report.problems == ["findings/findings.json does not agree with the engagement copy it was exported from."]
 
@@ -122,12 +140,16 @@ def test_a_forged_engagement_copy_fails_its_event_chain(signed_package: Path, tm
     conn.execute("UPDATE exceptions SET expires = '2099-01-01T00:00:00Z'")
     conn.commit()
     conn.close()
-    report = verify_target(forge(signed_package, tmp_path / "f.zip", {"engagement/engagement.sqlite": copy.read_bytes()}))
+    report = verify_target(
+        forge(signed_package, tmp_path / "f.zip", {"engagement/engagement.sqlite": copy.read_bytes()})
+    )
     assert "engagement copy: exception 1 on HRD-01 was changed outside auditprep" in report.problems
     assert "exceptions/exceptions.json does not agree with the engagement copy it was exported from." in report.problems
 
 
-def test_unsigned_package_with_a_key_given_fails(engagement: Engagement, catalog: Catalog, keys: dict[str, Path], tmp_path: Path) -> None:
+def test_unsigned_package_with_a_key_given_fails(
+    engagement: Engagement, catalog: Catalog, keys: dict[str, Path], tmp_path: Path
+) -> None:
     export_package(engagement, catalog, tmp_path / "p.zip", render_pdf=None)
     assert verify_target(tmp_path / "p.zip").exit_code == 0
     report = verify_target(tmp_path / "p.zip", public_key=keys["signer.pub"])
@@ -173,12 +195,15 @@ def test_an_engagement_with_a_trigger_is_not_opened(engagement: Engagement, tmp_
     assert report.exit_code == 2 and "contains a trigger ('t')" in report.unreadable
 
 
-@pytest.mark.parametrize("part", ["manifest.json", "SHA256SUMS", "manifest.sig", EVIDENCE, "reports/pci-dss.pdf", "index.html"])
+@pytest.mark.parametrize(
+    "part", ["manifest.json", "SHA256SUMS", "manifest.sig", EVIDENCE, "reports/pci-dss.pdf", "index.html"]
+)
 def test_every_part_is_covered(signed_package: Path, keys: dict[str, Path], tmp_path: Path, part: str) -> None:
     data = bytearray(members(signed_package)[part])
     data[len(data) // 2] ^= 0x20
-    report = verify_target(rewrite(signed_package, tmp_path / "t.zip", replace={part: bytes(data)}),
-                           public_key=keys["signer.pub"])
+    report = verify_target(
+        rewrite(signed_package, tmp_path / "t.zip", replace={part: bytes(data)}), public_key=keys["signer.pub"]
+    )
     assert report.exit_code in (1, 2) and not report.ok
     text = report.render()
     assert part in text, text

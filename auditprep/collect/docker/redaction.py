@@ -65,10 +65,10 @@ def _commands(obj: dict[str, Any], key: str, where: str, changes: _Changes) -> N
             obj[key] = new
             changes.add(where)
     elif isinstance(value, list):
-        out, any_changed = redact.argv(value)
-        out, env_changed = zip(*(_command_text(item) for item in out)) if out else ((), ())
-        if any_changed or any(env_changed):
-            obj[key] = list(out)
+        parts, any_changed = redact.argv(value)
+        done = [_command_text(item) for item in parts]
+        if any_changed or any(changed for _, changed in done):
+            obj[key] = [text for text, _ in done]
             changes.add(where)
 
 
