@@ -6,10 +6,16 @@ full collection, and prints:
 
 * requests per operation, counted at the server, next to the minimum a collector needs to
   gather the same evidence (batch sizes at their API maximum, one call where no batch API exists);
-* wall time of the collection (at the given request-rate limit);
-* peak Python memory of the collection (tracemalloc), total and per resource collected.
+* wall time of the collection (at the given request-rate limit), then a second collection of the
+  same estate with tracemalloc on for its memory;
+* peak Python memory of the collection (tracemalloc), total and per resource collected;
+* the most requests the server saw in any one second (from its request log).
 
-Usage: python benchmarks/aws_scale.py [--scales 1 4] [--regions us-east-1 eu-west-1] [--max-rps 1000]
+With --extras the estate also has a load balancer per cluster (HTTPS and HTTP listeners, an ACM
+certificate), an EKS cluster, a GuardDuty detector, log groups and a multi-region trail.
+``MotoServer``, ``seed_estate``, ``minimum`` and ``peak_rate`` are reused by ``run.py``.
+
+Usage: python benchmarks/aws_scale.py [--scales 1 4] [--regions us-east-1 eu-west-1] [--max-rps 1000] [--extras]
 """
 
 from __future__ import annotations
@@ -33,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 SERVER = textwrap.dedent(
     """
-    import json, re, sys, threading
+    import json, re, sys, threading, time
     from collections import Counter
     from io import BytesIO
     from urllib.parse import parse_qs
@@ -41,6 +47,9 @@ SERVER = textwrap.dedent(
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 
     counts = Counter()
+    log = []  # one [unix time, service, operation, HTTP status] per request; 429: a throttle injected here
+    throttle = {"every": 0, "n": 0}
+    latency = {"s": 0.0}  # added to every AWS answer: the round trip a real endpoint costs
     lock = threading.Lock()
     app = DomainDispatcherApplication(create_backend_app)
 
@@ -51,32 +60,86 @@ SERVER = textwrap.dedent(
         action = parse_qs(body.decode(errors="replace")).get("Action") or parse_qs(environ.get("QUERY_STRING", "")).get("Action")
         if action:
             return action[0]
-        path = re.sub(r"/[^/]+", "/{x}", environ.get("PATH_INFO", ""))
-        return environ["REQUEST_METHOD"] + " " + path
+        # REST protocols: keep the path's fixed words, hide names and ids (anything with a digit
+        # or a capital), keep bare query flags (S3 sub-resources such as ?policy)
+        words = [w if re.fullmatch(r"[a-z]+(-[a-z]+)*", w) else "{x}" for w in environ.get("PATH_INFO", "").split("/")[1:]]
+        flags = sorted(k for k, v in parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True).items() if v == [""])
+        return environ["REQUEST_METHOD"] + " /" + "/".join(words) + ("?" + "&".join(flags) if flags else "")
 
     def service(environ):
         m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
         return m.group(1) if m else "?"
 
+    def protocol(environ, body, svc):
+        if environ.get("HTTP_X_AMZ_TARGET"):
+            return "json"
+        if b"Action=" in body or "Action=" in environ.get("QUERY_STRING", ""):
+            return "query"
+        return "rest-xml" if svc == "s3" else "rest-json"
+
+    def error(start_response, proto, status, code, message):
+        # an error in the shape the protocol's parser reads, so the client classifies it by its code
+        if proto in ("json", "rest-json"):
+            body = json.dumps({"__type": code, "message": message}).encode()
+            headers = [("Content-Type", "application/x-amz-json-1.1"), ("x-amzn-ErrorType", code)]
+        else:
+            body = ("<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message></Error>"
+                    "<RequestId>bench</RequestId></ErrorResponse>" % (code, message)).encode()
+            headers = [("Content-Type", "text/xml")]
+        start_response(status, headers)
+        return [body]
+
     def counting(environ, start_response):
         path = environ.get("PATH_INFO", "")
-        if path == "/_bench/counts":
+        if path.startswith("/_bench/"):
             with lock:
-                data = json.dumps({"|".join(k): v for k, v in counts.items()}).encode()
+                if path == "/_bench/counts":
+                    data = json.dumps({"|".join(k): v for k, v in counts.items()}).encode()
+                elif path == "/_bench/log":
+                    data = json.dumps(log).encode()
+                elif path == "/_bench/latency":
+                    latency["s"], data = float(parse_qs(environ.get("QUERY_STRING", "")).get("ms", ["0"])[0]) / 1000, b""
+                elif path == "/_bench/throttle":
+                    throttle["every"], throttle["n"] = int(parse_qs(environ.get("QUERY_STRING", "")).get("every", ["0"])[0]), 0
+                    data = b""
+                else:  # /_bench/reset
+                    counts.clear()
+                    log.clear()
+                    data = b""
             start_response("200 OK", [("Content-Type", "application/json")])
             return [data]
-        if path == "/_bench/reset":
-            with lock:
-                counts.clear()
-            start_response("200 OK", [])
-            return [b""]
         length = int(environ.get("CONTENT_LENGTH") or 0)
         body = environ["wsgi.input"].read(length) if length else b""
         environ["wsgi.input"] = BytesIO(body)
-        if not path.startswith("/moto-api"):
-            with lock:
-                counts[(service(environ), operation(environ, body))] += 1
-        return app(environ, start_response)
+        if path.startswith("/moto-api"):
+            return app(environ, start_response)
+        key = (service(environ), operation(environ, body))
+        with lock:
+            counts[key] += 1
+            entry = [time.time(), key[0], key[1], 0]
+            log.append(entry)
+            throttle["n"] += 1
+            refuse = throttle["every"] and throttle["n"] % throttle["every"] == 0
+
+        if latency["s"]:
+            time.sleep(latency["s"])
+
+        def recording(status, headers, exc_info=None):
+            entry[3] = int(status.split()[0])
+            return start_response(status, headers, exc_info)
+
+        proto = protocol(environ, body, key[0])
+        if refuse:
+            code = "Throttling" if proto == "query" else "SlowDown" if proto == "rest-xml" else "ThrottlingException"
+            answer = error(recording, proto, "400 Bad Request", code, "Rate exceeded")
+            entry[3] = 429  # in the log only: told apart from moto's own 400 answers
+            return answer
+        try:
+            return list(app(environ, recording))
+        except Exception:
+            # an operation moto lacks: say so with 501, which no client retries, instead of the
+            # 500 every client would retry with back-off (moto's gap would be billed to the tool)
+            return error(recording, proto, "501 Not Implemented", "NotImplemented", "not implemented by the stand-in")
 
     server = make_server("127.0.0.1", 0, counting, threaded=True, request_handler=MotoRequestHandler)
     print(server.server_address[1], flush=True)
@@ -85,17 +148,77 @@ SERVER = textwrap.dedent(
 )
 
 
+class MotoServer:
+    """moto in a child process (its memory and CPU are not the collector's) that counts and logs
+    every AWS request it answers: one entry per request with its time, service, operation and status."""
+
+    def __init__(self) -> None:
+        # moto otherwise invents hundreds of public machine images (and their snapshots) that no
+        # real account owns; a scanner that lists snapshots would be measured on those
+        env = {**os.environ, "MOTO_EC2_LOAD_DEFAULT_AMIS": "false"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+        )
+        self.endpoint = f"http://127.0.0.1:{int(self.proc.stdout.readline())}"
+
+    def __enter__(self) -> MotoServer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait()
+
+    def post(self, path: str) -> bytes:
+        return http(self.endpoint, path)
+
+    def reset_state(self) -> None:
+        """Forget every resource (a fresh, empty estate) and every count."""
+        self.post("/moto-api/reset")
+        self.clear_log()
+
+    def clear_log(self) -> None:
+        self.post("/_bench/reset")
+
+    def throttle_every(self, n: int) -> None:
+        """Answer every n-th request with a throttling error (0: never)."""
+        self.post(f"/_bench/throttle?every={n}")
+
+    def latency(self, ms: float) -> None:
+        """Delay every AWS answer by ``ms`` milliseconds (0: answer at once)."""
+        self.post(f"/_bench/latency?ms={ms:g}")
+
+    def counts(self) -> Counter:
+        return Counter({tuple(k.split("|", 1)): v for k, v in json.loads(self.post("/_bench/counts")).items()})
+
+    def log(self) -> list[tuple[float, str, str, int]]:
+        return [tuple(e) for e in json.loads(self.post("/_bench/log"))]
+
+
 def start_server() -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, "-c", SERVER], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-    )
-    port = int(proc.stdout.readline())
-    return proc, f"http://127.0.0.1:{port}"
+    server = MotoServer()
+    return server.proc, server.endpoint
 
 
 def http(endpoint: str, path: str) -> bytes:
     with urllib.request.urlopen(urllib.request.Request(endpoint + path, method="POST", data=b"")) as resp:
         return resp.read()
+
+
+def aws_env(endpoint: str, region: str) -> dict[str, str]:
+    """Environment that points boto3 (and anything built on botocore) at the server with dummy keys."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "bench",
+        "AWS_SECRET_ACCESS_KEY": "bench",
+        "AWS_DEFAULT_REGION": region,
+        "AWS_REGION": region,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
 
 
 def manifest(seed: str) -> str:
@@ -110,7 +233,12 @@ def manifest(seed: str) -> str:
     )
 
 
-def seed(region: str, families: int, repos: int, images: int, services_per_cluster: int) -> None:
+def seed(region: str, families: int, repos: int, images: int, services_per_cluster: int, extras: bool = False) -> None:
+    """Per region: ``repos`` repositories of ``images`` images, ``families`` task definitions each run
+    by one service, ``services_per_cluster`` services per cluster. With ``extras``, also what the
+    other services read: per cluster an application load balancer with an HTTPS listener (an ACM
+    certificate) and an HTTP redirect listener; one EKS cluster, one GuardDuty detector, the log
+    groups the task definitions write to."""
     import boto3
 
     session = boto3.session.Session()
@@ -147,10 +275,80 @@ def seed(region: str, families: int, repos: int, images: int, services_per_clust
             desiredCount=0,
             launchType="EC2",
         )
+    if extras:
+        _seed_extras(session, region, clusters)
 
 
-def minimum(regions: int, families: int, repos: int, images: int, per_cluster: int) -> dict[str, int]:
-    """Fewest requests that gather the same evidence, per operation, over all regions."""
+def _seed_extras(session, region: str, load_balancers: int) -> None:
+    ec2 = session.client("ec2", region_name=region)
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    zones = [z["ZoneName"] for z in ec2.describe_availability_zones()["AvailabilityZones"]][:2]
+    subnets = [
+        ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=z)["Subnet"]["SubnetId"]
+        for i, z in enumerate(zones)
+    ]
+    cert = session.client("acm", region_name=region).request_certificate(DomainName=f"app.{region}.example.com")
+    elbv2 = session.client("elbv2", region_name=region)
+    for n in range(load_balancers):
+        lb = elbv2.create_load_balancer(Name=f"lb-{n}", Subnets=subnets, Type="application")
+        arn = lb["LoadBalancers"][0]["LoadBalancerArn"]
+        elbv2.create_listener(
+            LoadBalancerArn=arn,
+            Protocol="HTTPS",
+            Port=443,
+            Certificates=[{"CertificateArn": cert["CertificateArn"]}],
+            SslPolicy="ELBSecurityPolicy-TLS13-1-2-2021-06",
+            DefaultActions=[{"Type": "fixed-response", "FixedResponseConfig": {"StatusCode": "200"}}],
+        )
+        elbv2.create_listener(
+            LoadBalancerArn=arn,
+            Protocol="HTTP",
+            Port=80,
+            DefaultActions=[
+                {"Type": "redirect", "RedirectConfig": {"Protocol": "HTTPS", "Port": "443", "StatusCode": "HTTP_301"}}
+            ],
+        )
+    session.client("eks", region_name=region).create_cluster(
+        name="platform-1",
+        roleArn="arn:aws:iam::123456789012:role/eks-cluster",
+        resourcesVpcConfig={"subnetIds": subnets, "endpointPublicAccess": False, "endpointPrivateAccess": True},
+        logging={"clusterLogging": [{"types": ["api", "audit", "authenticator"], "enabled": True}]},
+    )
+    session.client("guardduty", region_name=region).create_detector(Enable=True)
+    logs = session.client("logs", region_name=region)
+    for n in range(5):
+        logs.create_log_group(logGroupName=f"/ecs/app-{n}")
+        logs.put_retention_policy(logGroupName=f"/ecs/app-{n}", retentionInDays=365)
+
+
+def _seed_trail(region: str) -> None:
+    import boto3
+
+    session = boto3.session.Session()
+    bucket = f"trail-{region}"
+    kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    session.client("s3", region_name=region).create_bucket(Bucket=bucket, **kwargs)
+    trails = session.client("cloudtrail", region_name=region)
+    trails.create_trail(Name="organisation", S3BucketName=bucket, IsMultiRegionTrail=True, EnableLogFileValidation=True)
+    trails.start_logging(Name="organisation")
+
+
+def seed_estate(
+    regions: list[str], families: int, repos: int, images: int, per_cluster: int, extras: bool = False
+) -> None:
+    """Seed every region, in parallel (uses the process environment: see ``aws_env``). With
+    ``extras``, one multi-region trail is created in the first region."""
+    with ThreadPoolExecutor(len(regions)) as pool:
+        list(pool.map(lambda r: seed(r, families, repos, images, per_cluster, extras), regions))
+    if extras:
+        _seed_trail(regions[0])
+
+
+def minimum(
+    regions: int, families: int, repos: int, images: int, per_cluster: int, extras: bool = False
+) -> dict[str, int]:
+    """Fewest requests that gather the same evidence, per operation, over all regions (the
+    operations whose count grows with the estate; fixed per-region calls are not listed)."""
     clusters = max(1, math.ceil(families / per_cluster))
     sizes = [min(per_cluster, families - c * per_cluster) for c in range(clusters)]
     in_use_images = len({(n % repos, n % images) for n in range(families)}) if repos else 0
@@ -168,48 +366,86 @@ def minimum(regions: int, families: int, repos: int, images: int, per_cluster: i
         # moto's DescribeImages carries no scan summary, so each image in use needs one call
         "DescribeImageScanFindings": in_use_images,
     }
+    if extras:  # one load balancer per cluster; listeners can only be listed per load balancer
+        per_region["DescribeLoadBalancers"] = math.ceil(clusters / 400)
+        per_region["DescribeListeners"] = clusters
     return {op: n * regions for op, n in per_region.items()}
 
 
-def run(scale: int, regions: list[str], max_rps: float) -> dict:
+def peak_rate(log: list[tuple[float, str, str, int]], window: float = 1.0) -> int:
+    """Most requests seen in any sliding window of ``window`` seconds."""
+    times = sorted(e[0] for e in log)
+    best = lo = 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+def sizes(scale: int) -> dict[str, int]:
+    """The estate at a scale: per region, 25 task definitions and services and 5 repositories of 10
+    images per unit of scale, 25 services per cluster."""
+    return {"families": 25 * scale, "repos": 5 * scale, "images": 10, "per_cluster": 25}
+
+
+def run(
+    scale: int,
+    regions: list[str],
+    max_rps: float,
+    *,
+    server: MotoServer | None = None,
+    extras: bool = False,
+    estate: dict[str, int] | None = None,
+) -> dict:
+    """Seed a fresh estate and collect it in this process twice: timed, then memory traced.
+    ``estate`` overrides ``sizes(scale)``; ``server`` reuses a running server (its state is reset first)."""
     from auditprep.collect.aws import collect_aws
 
-    families, repos, images, per_cluster = 25 * scale, 5 * scale, 10, 25
-    proc, endpoint = start_server()
+    e = estate or sizes(scale)
+    families, repos, images, per_cluster = e["families"], e["repos"], e["images"], e["per_cluster"]
+    own = server is None
+    server = server or MotoServer()
+    saved = dict(os.environ)
     try:
-        os.environ.update(
-            AWS_ENDPOINT_URL=endpoint,
-            AWS_ACCESS_KEY_ID="bench",
-            AWS_SECRET_ACCESS_KEY="bench",
-            AWS_DEFAULT_REGION=regions[0],
-            AWS_CONFIG_FILE=os.devnull,
-            AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-        )
-        with ThreadPoolExecutor(len(regions)) as pool:
-            list(pool.map(lambda r: seed(r, families, repos, images, per_cluster), regions))
-        http(endpoint, "/_bench/reset")
-        tracemalloc.start()
+        server.reset_state()
+        os.environ.update(aws_env(server.endpoint, regions[0]))
+        started = time.perf_counter()
+        seed_estate(regions, families, repos, images, per_cluster, extras)
+        seeding = time.perf_counter() - started
+        server.clear_log()
+        # timed without tracing (tracemalloc slows Python down severalfold), then once more on the
+        # same estate with memory traced
         start = time.perf_counter()
         outcome = collect_aws(regions=regions, max_rps=max_rps, max_workers=8)
         wall = time.perf_counter() - start
+        counts = server.counts()
+        log = server.log()
+        del outcome
+        tracemalloc.start()
+        outcome = collect_aws(regions=regions, max_rps=max_rps, max_workers=8)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
-        counts = Counter({tuple(k.split("|", 1)): v for k, v in json.loads(http(endpoint, "/_bench/counts")).items()})
     finally:
-        proc.terminate()
-        proc.wait()
-    items = sum(1 for e in outcome.evidence if e.resource)
+        os.environ.clear()
+        os.environ.update(saved)
+        if own:
+            server.close()
+    items = sum(1 for ev in outcome.evidence if ev.resource)
     return {
         "scale": scale,
         "families": families,
         "repos": repos,
         "images": images,
         "regions": len(regions),
+        "seeding": seeding,
         "wall": wall,
         "peak": peak,
         "items": items,
         "counts": counts,
-        "minimum": minimum(len(regions), families, repos, images, per_cluster),
+        "requests": sum(counts.values()),
+        "peak_rps": peak_rate(log),
+        "minimum": minimum(len(regions), families, repos, images, per_cluster, extras),
     }
 
 
@@ -237,7 +473,8 @@ def report(r: dict) -> None:
     )
     print(
         f"wall time {r['wall']:.2f} s; {r['items']} evidence items; peak memory {r['peak'] / 1e6:.1f} MB "
-        f"({r['peak'] / max(1, r['items']) / 1e3:.1f} kB per item)"
+        f"({r['peak'] / max(1, r['items']) / 1e3:.1f} kB per item); "
+        f"busiest second {r['peak_rps']} requests"
     )
 
 
@@ -246,8 +483,10 @@ def main() -> None:
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--regions", nargs="+", default=["us-east-1", "eu-west-1"])
     parser.add_argument("--max-rps", type=float, default=1000.0)
+    parser.add_argument("--extras", action="store_true", help="also load balancers, EKS, GuardDuty, logs, a trail")
     args = parser.parse_args()
-    results = [run(s, args.regions, args.max_rps) for s in args.scales]
+    with MotoServer() as server:
+        results = [run(s, args.regions, args.max_rps, server=server, extras=args.extras) for s in args.scales]
     for r in results:
         report(r)
     if len(results) > 1:

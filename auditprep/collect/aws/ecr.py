@@ -31,20 +31,24 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
     if repos is None:
         return
 
-    for repo in repos:
+    def lifecycle(repo: dict[str, Any]) -> Any:
+        try:
+            return ctx.call("ecr", "GetLifecyclePolicy", repositoryName=repo["repositoryName"])
+        except ApiFailure as f:
+            return f
+
+    for repo, policy in zip(repos, ctx.map(lifecycle, repos), strict=True):
         key = (repo.get("encryptionConfiguration") or {}).get("kmsKey")
         if key:
             shared.use_key(acct, region, key, repo["repositoryArn"])
-        try:
-            policy = ctx.call("ecr", "GetLifecyclePolicy", repositoryName=repo["repositoryName"])
-        except ApiFailure as f:
-            if f.code == "LifecyclePolicyNotFoundException":
+        if isinstance(policy, ApiFailure):
+            if policy.code == "LifecyclePolicyNotFoundException":
                 repo["lifecyclePolicy"] = None
             else:
                 ctx.attempt(
                     LIFECYCLE,
                     "ecr:GetLifecyclePolicy",
-                    failure=f,
+                    failure=policy,
                     resource=repo["repositoryArn"],
                     name=repo["repositoryName"],
                 )
@@ -54,8 +58,8 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
     ctx.attempt(REPOSITORY, "ecr:DescribeRepositories", count=len(repos))
     ctx.attempt(LIFECYCLE, "ecr:GetLifecyclePolicy", count=sum(1 for r in repos if r.get("lifecyclePolicy")))
 
-    count = 0
-    for repo in repos:
+    def images_of(repo: dict[str, Any]) -> Any:
+        """One repository's images, with scan summaries fetched for the in-use ones that lack them."""
         name = repo["repositoryName"]
         used = shared.images_in_use.get((acct, region, name), {})
         try:
@@ -63,20 +67,34 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 "ecr", "DescribeImages", "imageDetails", repositoryName=name, PaginationConfig={"PageSize": 1000}
             )
         except ApiFailure as f:
-            ctx.attempt(IMAGE, "ecr:DescribeImages", failure=f, resource=repo["repositoryArn"], name=name)
-            continue
+            return f
+        out = []
         for image in images:
             digest = image.get("imageDigest", "")
             resource = f"{repo['repositoryUri']}@{digest}"
             refs = [digest, *image.get("imageTags", [])]
             in_use_by = sorted({td for ref in refs for td in used.get(ref, ())})
+            scan: Any = None
+            if in_use_by and "imageScanStatus" not in image:
+                scan = _scan_summary(ctx, name, digest, resource)
+            out.append((image, resource, in_use_by, scan))
+        return out
+
+    count = 0
+    for repo, fetched in zip(repos, ctx.map(images_of, repos), strict=True):
+        name = repo["repositoryName"]
+        if isinstance(fetched, ApiFailure):
+            ctx.attempt(IMAGE, "ecr:DescribeImages", failure=fetched, resource=repo["repositoryArn"], name=name)
+            continue
+        for image, resource, in_use_by, scan in fetched:
+            digest = image.get("imageDigest", "")
             derived: dict[str, Any] = {"in_use_by_task_definitions": in_use_by}
             if in_use_by:
                 with shared.lock:
                     shared.in_use_digests[(acct, region)][digest] = resource
                 if "imageScanStatus" not in image:
-                    scan = _scan_summary(ctx, name, digest, resource)
-                    if scan is None:
+                    if isinstance(scan, ApiFailure):
+                        ctx.attempt(IMAGE, "ecr:DescribeImageScanFindings", failure=scan, resource=resource, name=name)
                         continue
                     derived["scan"] = scan
             image["auditprep_derived"] = derived
@@ -86,8 +104,10 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
     ctx.attempt(IMAGE, "ecr:DescribeImages", count=count)
 
 
-def _scan_summary(ctx: RegionContext, repo: str, digest: str, resource: str) -> dict[str, Any] | None:
-    """Scan status and severity counts of one image, for images in use that DescribeImages did not summarise."""
+def _scan_summary(ctx: RegionContext, repo: str, digest: str, resource: str) -> dict[str, Any] | ApiFailure:
+    """Scan status and severity counts of one image, for images in use that DescribeImages did not summarise.
+
+    A failure is returned, not recorded: this runs on a fan-out thread and the caller records in order."""
     try:
         resp = ctx.call(
             "ecr", "DescribeImageScanFindings", repositoryName=repo, imageId={"imageDigest": digest}, maxResults=1
@@ -95,8 +115,7 @@ def _scan_summary(ctx: RegionContext, repo: str, digest: str, resource: str) -> 
     except ApiFailure as f:
         if f.code == "ScanNotFoundException":
             return {"imageScanStatus": {"status": "NOT_SCANNED", "description": "no scan exists for this image"}}
-        ctx.attempt(IMAGE, "ecr:DescribeImageScanFindings", failure=f, resource=resource, name=repo)
-        return None
+        return f
     findings = resp.get("imageScanFindings") or {}
     return {
         "imageScanStatus": resp.get("imageScanStatus"),

@@ -113,7 +113,7 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         ctx.item(CLUSTER, "ecs:DescribeClusters", c["clusterArn"], c, name=c.get("clusterName", ""))
     ctx.attempt(CLUSTER, "ecs:DescribeClusters", count=len(clusters), failure=cluster_failure)
 
-    # services, per cluster
+    # services, per cluster; each cluster's describe batches in flight together
     services: list[dict[str, Any]] = []
     for arn in cluster_arns:
         try:
@@ -123,12 +123,17 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         except ApiFailure as f:
             ctx.attempt(SERVICE, "ecs:ListServices", failure=f, resource=arn, name=arn.rsplit("/", 1)[-1])
             continue
-        for batch in chunks(svc_arns, 10):
+
+        def describe_services(batch: list[str], cluster: str = arn) -> tuple[list[str], Any]:
             try:
-                resp = ctx.call("ecs", "DescribeServices", cluster=arn, services=batch)
+                return batch, ctx.call("ecs", "DescribeServices", cluster=cluster, services=batch)
             except ApiFailure as f:
+                return batch, f
+
+        for batch, resp in ctx.map(describe_services, chunks(svc_arns, 10)):
+            if isinstance(resp, ApiFailure):
                 for s in batch:
-                    ctx.attempt(SERVICE, "ecs:DescribeServices", failure=f, resource=s, name=s.rsplit("/", 1)[-1])
+                    ctx.attempt(SERVICE, "ecs:DescribeServices", failure=resp, resource=s, name=s.rsplit("/", 1)[-1])
                 continue
             services.extend(resp.get("services", []))
     in_use: dict[str, set[str]] = {}
@@ -151,17 +156,25 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
     except ApiFailure as f:
         family_failure, families = f, []
     seen: set[str] = set()
-    for ref in families + sorted(in_use):
-        if ref in seen:
-            continue
+
+    def describe(ref: str) -> tuple[str, Any]:
         try:
-            td = ctx.call("ecs", "DescribeTaskDefinition", taskDefinition=ref).get("taskDefinition", {})
+            return ref, ctx.call("ecs", "DescribeTaskDefinition", taskDefinition=ref).get("taskDefinition", {})
         except ApiFailure as f:
-            ctx.attempt(TASK_DEFINITION, "ecs:DescribeTaskDefinition", failure=f, resource=ref, name=_short(ref))
-            continue
-        arn = td["taskDefinitionArn"]
-        seen.update((ref, arn))
-        _record_task_definition(ctx, shared, td, sorted(in_use.get(arn, ())), latest=ref in families)
+            return ref, f
+
+    def record(results: list[tuple[str, Any]]) -> None:
+        for ref, td in results:
+            if isinstance(td, ApiFailure):
+                ctx.attempt(TASK_DEFINITION, "ecs:DescribeTaskDefinition", failure=td, resource=ref, name=_short(ref))
+                continue
+            arn = td["taskDefinitionArn"]
+            seen.update((ref, arn))
+            _record_task_definition(ctx, shared, td, sorted(in_use.get(arn, ())), latest=ref in families)
+
+    # the latest revision of every family first, then the in-use revisions that are not the latest
+    record(ctx.map(describe, list(dict.fromkeys(families))))
+    record(ctx.map(describe, [ref for ref in sorted(in_use) if ref not in seen]))
     count = len([r for r in seen if r.startswith("arn:")])
     ctx.attempt(TASK_DEFINITION, "ecs:ListTaskDefinitionFamilies", count=count, failure=family_failure)
 

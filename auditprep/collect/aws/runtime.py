@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.config import Config
 from botocore.exceptions import (
@@ -167,7 +168,7 @@ class Runtime:
             max_pool_connections=max(10, max_workers * 2),
             user_agent_extra="auditprep",
         )
-        return cls(RateLimiter(max_rps), config, cancel)
+        return cls(RateLimiter(max_rps, burst=1.0), config, cancel)
 
 
 @dataclass
@@ -208,9 +209,28 @@ def _instrument(client: Any, service: str, runtime: Runtime) -> None:
     events.register(f"before-send.{client.meta.service_model.service_id.hyphenize()}", throttle)
 
 
+_T = TypeVar("_T")
+_R = TypeVar("_R")
+FAN_OUT = 4  # calls in flight at once within one region's service; the global rate limit still applies
+
+
 @dataclass
 class RegionContext:
     """Everything a service collector needs for one account and region."""
+
+    def map(self, fn: Callable[[_T], _R], items: Iterable[_T], width: int = FAN_OUT) -> list[_R]:
+        """``fn`` over ``items``, a few at a time, results in the items' order.
+
+        Per-resource calls (one DescribeTaskDefinition per family, a few ECR calls per repository)
+        have no batch form, so their latency is overlapped here instead of paid one after another.
+        Short-lived threads of its own: it never waits on the pool running this region. ``fn``
+        should only call AWS and return data; recording stays with the caller, in order.
+        """
+        items = list(items)
+        if len(items) <= 1 or width <= 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(width, len(items)), thread_name_prefix="auditprep-fanout") as pool:
+            return list(pool.map(fn, items))
 
     account: Account
     region: str
