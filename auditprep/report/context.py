@@ -53,7 +53,6 @@ class _Builder:
         self.fw = catalog.frameworks[fid]
         self.stamp = as_of(eng)
         self.evidence, self.inventory = load_evidence(eng)
-        self.by_id = {ev.id: ev for ev in self.evidence}
         self.names = {ev.resource: ev.resource_name for ev in self.evidence if ev.resource and ev.resource_name}
         self.findings = eng.findings()
         self.answers = eng.answers()
@@ -172,7 +171,6 @@ class _Builder:
                 g["name"],
             )
         )
-        evidence = [self.evidence_ref(eid) for eid in evidence_ids]
         docs = [
             {
                 "filename": a.filename,
@@ -203,7 +201,7 @@ class _Builder:
             "checks": checks,
             "gaps": gaps,
             "not_evaluated": not_evaluated,
-            "evidence": evidence,
+            "evidence": list(evidence_ids),  # details of each id are in the report's evidence list
             "documents": docs,
             "expected_evidence": list(c.evidence),
             "concepts": list(c.concepts),
@@ -211,28 +209,6 @@ class _Builder:
         }
         view["narrative"] = narrative.control_paragraphs(view)
         return view
-
-    def evidence_ref(self, eid: str) -> dict[str, Any]:
-        ev = self.by_id.get(eid)
-        if ev is None:
-            return {
-                "id": eid,
-                "operation": "",
-                "where": "",
-                "resource": "",
-                "collected_at": "",
-                "sha256": "",
-                "status": "",
-            }
-        return {
-            "id": eid,
-            "operation": ev.operation,
-            "where": ev.scope.label(),
-            "resource": ev.resource_name or ev.resource,
-            "collected_at": iso(ev.collected_at),
-            "sha256": ev.content_hash,
-            "status": ev.status.value,
-        }
 
     # requirements ------------------------------------------------------------------------------------
 

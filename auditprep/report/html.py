@@ -118,6 +118,7 @@ def render_report_html(ctx: dict[str, Any], catalog: Catalog, medium: str) -> st
         controls=ctx["controls"],
         art=_art(ctx, catalog),
         first_detail=first_detail(ctx),
+        evidence_index={e["id"]: e for e in ctx["evidence"]},
         medium=medium,
         css=Markup(fonts + css),
         shown_evidence=5,

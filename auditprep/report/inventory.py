@@ -148,7 +148,9 @@ class _Builder:
             "docker.daemon": self.docker_daemon,
             "docker.swarm": self.docker_swarm,
             "docker.container": self.docker_container,
+            "docker.image": self.docker_image,
         }
+        self.repo_digests: dict[str, str] = {}
         self.host_rows: dict[str, dict[str, Any]] = {}
 
     # --- every row (no content) -----------------------------------------------------------
@@ -343,11 +345,13 @@ class _Builder:
         )
 
     def docker_daemon(self, ev: Evidence) -> None:
-        d = ev.data.get("info", ev.data) if isinstance(ev.data.get("info"), dict) else ev.data
+        data = ev.data
+        d = next((data[k] for k in ("Info", "info") if isinstance(data.get(k), dict)), data)
+        version = next((data[k] for k in ("Version", "version") if isinstance(data.get(k), dict)), {})
         row = self._host_row(ev.scope.label())
         row.update(
             {
-                "engine": d.get("ServerVersion", "") or _get(ev.data, "version", "Version", default=""),
+                "engine": d.get("ServerVersion", "") or version.get("Version", ""),
                 "os": d.get("OperatingSystem", ""),
                 "kernel": d.get("KernelVersion", ""),
                 "images": d.get("Images", 0) or 0,
@@ -403,6 +407,11 @@ class _Builder:
         )
         entry["used_by"].append((ev.resource_name or d.get("Name", "")).lstrip("/"))
 
+    def docker_image(self, ev: Evidence) -> None:
+        digests = ev.data.get("RepoDigests") or []
+        if digests and isinstance(digests[0], str):
+            self.repo_digests[ev.data.get("Id", ev.resource)] = digests[0].split("@", 1)[-1]
+
     # --- finishing -----------------------------------------------------------------------------
 
     def finish(self) -> Inventory:
@@ -415,6 +424,8 @@ class _Builder:
         for (_ref, digest), row in self.images.items():
             if digest in self.ecr_images:
                 row.update(self.ecr_images[digest])
+            if digest in self.repo_digests:  # a Docker image id with a registry digest
+                row["image_id"], row["digest"] = digest, self.repo_digests[digest]
             row["used_by"] = sorted(set(row["used_by"]))
         inv.images = sorted(self.images.values(), key=lambda r: (r["image"], r["digest"]))
         for rows, key in (

@@ -73,16 +73,24 @@ def build_oscal(ctx: dict[str, Any]) -> dict[str, Any]:
         if any(sum(chk["counts"].values()) for chk in c["checks"]):
             methods.append("TEST")
         relevant = []
-        for ref in c["evidence"]:
-            ev = evidence.get(ref["id"], ref)
+        for eid in c["evidence"]:
+            ev = evidence.get(eid)
+            if ev is None:
+                relevant.append(
+                    {
+                        "description": f"{eid}: from an earlier collection run kept in the engagement",
+                        "props": [_prop("evidence-id", eid)],
+                    }
+                )
+                continue
             relevant.append(
                 {
                     "href": f"#{back_matter_uuid}",
                     "description": (
-                        f"{ref['id']}: {ref['operation']} for {ref['resource'] or 'the scope'} in "
-                        f"{ref['where']} at {ref['collected_at']}"
+                        f"{eid}: {ev['operation']} for {ev['resource_name'] or ev['resource'] or 'the scope'} in "
+                        f"{ev['scope']} at {ev['collected_at']}"
                     ),
-                    "props": [_prop("sha256", ev.get("sha256", "")), _prop("evidence-id", ref["id"])],
+                    "props": [_prop("sha256", ev["sha256"]), _prop("evidence-id", eid)],
                 }
             )
         for doc in c["documents"]:

@@ -100,7 +100,7 @@ def _row(ctx: dict[str, Any], section: dict[str, Any], req: dict[str, Any], c: d
             **{f"checks_{k}": v for k, v in totals.items()},
             "gaps": " | ".join(f"{g['status']}: {g['message']}" for g in c["gaps"]),
             "evidence_items": len(c["evidence"]),
-            "evidence_ids": " ".join(e["id"] for e in c["evidence"]),
+            "evidence_ids": " ".join(c["evidence"]),
             "narrative": "\n\n".join(c["narrative"]),
         }
     )
