@@ -181,3 +181,11 @@ def test_truncated_file_gets_a_clear_error(tmp_path: Path, clock) -> None:
 def test_missing_file(tmp_path: Path) -> None:
     with pytest.raises(EngagementError, match="does not exist; create it with 'auditprep init"):
         Engagement.open(tmp_path / "nope.engagement")
+
+
+def test_current_evidence_can_be_narrowed_to_kinds(tmp_path: Path, clock) -> None:
+    with make(tmp_path, clock) as eng:
+        other = _evidence("eu-west-1", "x").model_copy(update={"kind": "aws.ecs.service"})
+        eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[_evidence("eu-west-1", "a"), other])
+        assert {e.kind for e in eng.current_evidence()} == {"aws.ecs.cluster", "aws.ecs.service"}
+        assert [e.resource for e in eng.current_evidence(kinds=("aws.ecs.service",))] == ["x"]

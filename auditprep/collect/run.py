@@ -109,8 +109,8 @@ def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict
 def known_inventories(eng: Engagement) -> dict[str, dict]:
     """Image package inventories already stored, so unchanged images are not exported again."""
     out: dict[str, dict] = {}
-    for ev in eng.current_evidence():
-        if ev.kind == "docker.image_inventory" and ev.status is CallStatus.COLLECTED and ev.resource:
+    for ev in eng.current_evidence(kinds=("docker.image_inventory",)):
+        if ev.status is CallStatus.COLLECTED and ev.resource:
             out[ev.resource] = ev.data
     return out
 

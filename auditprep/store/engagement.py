@@ -646,8 +646,8 @@ class Engagement:
             data=data or {},
         )
 
-    def current_evidence(self, *, with_data: bool = True) -> list[Evidence]:
-        """The evidence of the latest run that covered each (source, scope).
+    def current_evidence(self, *, with_data: bool = True, kinds: Sequence[str] = ()) -> list[Evidence]:
+        """The evidence of the latest run that covered each (source, scope); only ``kinds`` if given.
 
         A later run of one region does not hide another region's older evidence; a later run of
         the same scope replaces it (the older run stays in the file and in the history).
@@ -665,10 +665,11 @@ class Engagement:
         marks = ",".join("?" * len(run_ids))
         data_col = ", b.data" if with_data else ", NULL"
         join = "JOIN blobs b ON b.sha256 = e.sha256 " if with_data else ""
+        kind_filter = f" AND e.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
         rows = self._query(
             f"SELECT {self._EVIDENCE_COLS}{data_col}, e.run_id FROM evidence e {join}"
-            f"WHERE e.run_id IN ({marks}) ORDER BY e.rowid",
-            run_ids,
+            f"WHERE e.run_id IN ({marks}){kind_filter} ORDER BY e.rowid",
+            [*run_ids, *kinds],
         )
         out = []
         for r in rows:
