@@ -330,7 +330,7 @@ def questionnaires_schema(kind: str) -> None:
     type=float,
     default=20.0,
     show_default=True,
-    help="Ceiling on AWS requests per second, all threads together.",
+    help="Ceiling on AWS requests per second, all threads together, as the endpoint receives them.",
 )
 @click.pass_context
 def collect(

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import http.client
 import json
+import random
 import threading
+import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -155,6 +157,11 @@ class FaultProxy:
         self.deny: set[str] = set()
         self.throttle: dict[str, int] = {}
         self.seen: list[str] = []
+        self.arrivals: list[float] = []  # monotonic time each request was logged here
+        # up to this many seconds of random delay before a request is logged: the scheduling and
+        # network delays that move arrivals closer together than the client spaced them
+        self.jitter = 0.0
+        self._random = random.Random(7)
         self.lock = threading.Lock()
         proxy = self
 
@@ -180,8 +187,13 @@ class FaultProxy:
         body = req.rfile.read(int(req.headers.get("Content-Length") or 0))
         target = req.headers.get("X-Amz-Target", "")
         op = target.rsplit(".", 1)[-1] if target else (parse_qs(body.decode(errors="replace")).get("Action") or [""])[0]
+        if self.jitter:
+            with self.lock:
+                delay = self._random.uniform(0, self.jitter)
+            time.sleep(delay)
         with self.lock:
             self.seen.append(op)
+            self.arrivals.append(time.monotonic())
             throttle_left = self.throttle.get(op, 0)
             if throttle_left:
                 self.throttle[op] = throttle_left - 1

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import socket
 import threading
 import time
 
 import boto3
 import pytest
+from botocore.config import Config
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 from auditprep.collect.aws import collect_aws
-from auditprep.collect.aws.runtime import RateLimiter
+from auditprep.collect.aws.runtime import RateLimiter, limit
 from auditprep.errors import CollectionError
 from auditprep.models import CallStatus, FindingStatus
 
@@ -177,35 +180,99 @@ def test_progress_reports_every_task_and_cancel_stops_early(aws, sessions):
     assert len(calls) < len(seen)
 
 
-def test_the_global_rate_limit_holds_across_threads():
-    limiter = RateLimiter(50, burst=1)
-    stamps: list[float] = []
+def busiest_window(times: list[float], window: float = 1.0) -> int:
+    """Most of ``times`` inside any half-open window of ``window`` seconds."""
+    times, best, lo = sorted(times), 0, 0
+    for hi, t in enumerate(times):
+        while times[lo] <= t - window:
+            lo += 1
+        best = max(best, hi - lo + 1)
+    return best
+
+
+def test_the_limit_holds_where_requests_arrive_not_only_where_they_leave():
+    # A simulated server: each request arrives some random time after it was let go and is
+    # answered some time later, the way scheduling and the network move requests about.
+    limiter = RateLimiter(25)
+    arrivals: list[float] = []
     lock = threading.Lock()
+    rng = random.Random(3)
 
-    def worker():
-        for _ in range(10):
+    def worker(delays: list[tuple[float, float]]) -> None:
+        for to_server, to_answer in delays:
             limiter.acquire()
+            time.sleep(to_server)
             with lock:
-                stamps.append(time.monotonic())
+                arrivals.append(time.monotonic())
+            time.sleep(to_answer)
+            limiter.release()
 
-    threads = [threading.Thread(target=worker) for _ in range(4)]
+    plans = [[(rng.uniform(0, 0.08), rng.uniform(0, 0.03)) for _ in range(14)] for _ in range(5)]
+    threads = [threading.Thread(target=worker, args=(plan,)) for plan in plans]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert len(stamps) == 40
-    elapsed = max(stamps) - min(stamps)
-    assert elapsed >= 39 / 50 * 0.95
+    assert len(arrivals) == 70
+    assert busiest_window(arrivals) <= 25
+    assert max(arrivals) - min(arrivals) >= 2.0  # 70 requests at 25 a second: well over two seconds
+    assert limiter.in_flight == 0
 
 
-def test_collection_respects_max_rps(aws, sessions):
+def test_rates_below_one_a_second_widen_the_window_and_fractions_round_down():
+    assert (RateLimiter(0.5).window, RateLimiter(0.5).allowance) == (2.0, 1)
+    assert (RateLimiter(2.5).window, RateLimiter(2.5).allowance) == (1.0, 2)
+    with pytest.raises(ValueError):
+        RateLimiter(0)
+
+
+def test_a_place_held_by_a_thread_that_ended_is_given_back():
+    limiter = RateLimiter(1)
+    ended = threading.Thread(target=limiter.acquire)  # takes the only place and never releases it
+    ended.start()
+    ended.join()
+    started = time.monotonic()
+    limiter.acquire()  # the ended thread's request counts as answered now: one window later
+    assert 0.9 <= time.monotonic() - started < 3
+    limiter.release()
+    assert limiter.in_flight == 0
+
+
+def test_every_attempt_gives_its_place_back_throttled_denied_or_unreachable(fault_proxy, aws):
+    limiter = RateLimiter(500)
+    ecs = boto3.session.Session().client("ecs", region_name=R1)
+    limit(ecs, limiter)
+    fault_proxy.throttle["ListClusters"] = 2
+    ecs.list_clusters()
+    assert fault_proxy.seen.count("ListClusters") == 3 and limiter.in_flight == 0
+    fault_proxy.deny.add("ListServices")
+    with pytest.raises(ClientError):
+        ecs.list_services(cluster="prod")
+    assert limiter.in_flight == 0
+    with socket.socket() as s:  # a port with nobody listening
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    gone = boto3.session.Session().client(
+        "ecs", region_name=R1, endpoint_url=dead, config=Config(retries={"max_attempts": 1})
+    )
+    limit(gone, limiter)
+    with pytest.raises(EndpointConnectionError):
+        gone.list_clusters()
+    assert limiter.in_flight == 0
+
+
+def test_collection_stays_under_max_rps_as_the_server_counts(fault_proxy, sessions):
+    _small_ecs()
+    fault_proxy.arrivals.clear()  # only the collection's own requests
+    fault_proxy.jitter = 0.15
+    fault_proxy.throttle["DescribeClusters"] = 1
     rate = 4
     start = time.monotonic()
     collect_aws(regions=[R1], session_factory=sessions, max_rps=rate)
     elapsed = time.monotonic() - start
-    sent = len(sessions.calls)
-    assert sent > 2 * rate
-    # the bucket starts full (one second's worth); every request after that waits its turn
+    sent = len(fault_proxy.arrivals)
+    assert sent > 3 * rate
+    assert busiest_window(fault_proxy.arrivals) <= rate
     assert elapsed >= (sent - rate) / rate * 0.9
 
 

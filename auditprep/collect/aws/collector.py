@@ -49,6 +49,7 @@ from auditprep.collect.aws.runtime import (
     RegionContext,
     Runtime,
     classify,
+    limit,
 )
 from auditprep.collect.aws.shared import Shared
 from auditprep.collect.base import (
@@ -247,7 +248,7 @@ def _identities(
             session = factory(profile)
             botocore_base = base._session  # noqa: SLF001 - the botocore session behind boto3's
             fetcher = AssumeRoleCredentialFetcher(
-                client_creator=botocore_base.create_client,
+                client_creator=_limited(botocore_base.create_client, runtime),
                 source_credentials=botocore_base.get_credentials(),
                 role_arn=role_arn,
                 extra_args={"RoleSessionName": "auditprep"},
@@ -269,6 +270,17 @@ def _identities(
         reason = failures[0] if failures else "no identity was given"
         raise CollectionError(f"No AWS account could be reached: {reason.rstrip('.')}.")
     return list(unique.values())
+
+
+def _limited(create_client: Callable[..., Any], runtime: Runtime) -> Callable[..., Any]:
+    """The STS clients botocore makes to assume (and later refresh) a role count against the limit too."""
+
+    def create(*args: Any, **kwargs: Any) -> Any:
+        client = create_client(*args, **kwargs)
+        limit(client, runtime.limiter)
+        return client
+
+    return create
 
 
 def _whoami(
