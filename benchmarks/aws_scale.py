@@ -1,6 +1,7 @@
 """How the AWS collector scales: wall time, API requests against the minimum, and peak memory.
 
-Seeds a moto server (run in a child process, so its memory does not count) with, per region,
+Seeds a moto server (run in a child process, so its memory does not count) with, per account
+(the caller's own, and with --accounts members reached by assuming a role) and per region,
 N task definition families with one service each and R repositories of I images each, runs a
 full collection, and prints:
 
@@ -15,7 +16,8 @@ With --extras the estate also has a load balancer per cluster (HTTPS and HTTP li
 certificate), an EKS cluster, a GuardDuty detector, log groups and a multi-region trail.
 ``MotoServer``, ``seed_estate``, ``minimum`` and ``peak_rate`` are reused by ``run.py``.
 
-Usage: python benchmarks/aws_scale.py [--scales 1 4] [--regions us-east-1 eu-west-1] [--max-rps 1000] [--extras]
+Usage: python benchmarks/aws_scale.py [--scales 1 4] [--regions us-east-1 eu-west-1] [--accounts 1]
+                                      [--max-rps 1000] [--extras]
 """
 
 from __future__ import annotations
@@ -233,15 +235,24 @@ def manifest(seed: str) -> str:
     )
 
 
-def seed(region: str, families: int, repos: int, images: int, services_per_cluster: int, extras: bool = False) -> None:
+def seed(
+    region: str,
+    families: int,
+    repos: int,
+    images: int,
+    services_per_cluster: int,
+    extras: bool = False,
+    session=None,
+) -> None:
     """Per region: ``repos`` repositories of ``images`` images, ``families`` task definitions each run
     by one service, ``services_per_cluster`` services per cluster. With ``extras``, also what the
     other services read: per cluster an application load balancer with an HTTPS listener (an ACM
     certificate) and an HTTP redirect listener; one EKS cluster, one GuardDuty detector, the log
-    groups the task definitions write to."""
+    groups the task definitions write to. ``session``: the account to seed (default: the process
+    environment's)."""
     import boto3
 
-    session = boto3.session.Session()
+    session = session or boto3.session.Session()
     ecr = session.client("ecr", region_name=region)
     ecs = session.client("ecs", region_name=region)
     uris = []
@@ -321,11 +332,8 @@ def _seed_extras(session, region: str, load_balancers: int) -> None:
         logs.put_retention_policy(logGroupName=f"/ecs/app-{n}", retentionInDays=365)
 
 
-def _seed_trail(region: str) -> None:
-    import boto3
-
-    session = boto3.session.Session()
-    bucket = f"trail-{region}"
+def _seed_trail(region: str, session) -> None:
+    bucket = f"trail-{region}-{session.client('sts', region_name=region).get_caller_identity()['Account']}"
     kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     session.client("s3", region_name=region).create_bucket(Bucket=bucket, **kwargs)
     trails = session.client("cloudtrail", region_name=region)
@@ -333,22 +341,58 @@ def _seed_trail(region: str) -> None:
     trails.start_logging(Name="organisation")
 
 
+def member_role(account: str) -> str:
+    """The role a collection assumes in a member account (moto lets any role be assumed)."""
+    return f"arn:aws:iam::{account}:role/auditprep-audit"
+
+
+def member_accounts(accounts: int) -> list[str]:
+    """Account ids of the ``accounts - 1`` member accounts beside the caller's own."""
+    return [f"2109876543{n:02d}" for n in range(1, accounts)]
+
+
+def account_session(account: str | None):
+    """A boto3 session in ``account`` (by assuming its ``member_role``), or the caller's own (None)."""
+    import boto3
+
+    base = boto3.session.Session()
+    if account is None:
+        return base
+    creds = base.client("sts").assume_role(RoleArn=member_role(account), RoleSessionName="seed")["Credentials"]
+    return boto3.session.Session(
+        aws_access_key_id=creds["AccessKeyId"],
+        aws_secret_access_key=creds["SecretAccessKey"],
+        aws_session_token=creds["SessionToken"],
+    )
+
+
 def seed_estate(
-    regions: list[str], families: int, repos: int, images: int, per_cluster: int, extras: bool = False
+    regions: list[str],
+    families: int,
+    repos: int,
+    images: int,
+    per_cluster: int,
+    extras: bool = False,
+    accounts: int = 1,
 ) -> None:
-    """Seed every region, in parallel (uses the process environment: see ``aws_env``). With
-    ``extras``, one multi-region trail is created in the first region."""
-    with ThreadPoolExecutor(len(regions)) as pool:
-        list(pool.map(lambda r: seed(r, families, repos, images, per_cluster, extras), regions))
+    """Seed every region of every account, in parallel (uses the process environment: see
+    ``aws_env``). Account 1 is the caller's own; the others are reached through ``member_role``.
+    With ``extras``, each account gets one multi-region trail, in the first region."""
+    sessions = [account_session(a) for a in [None, *member_accounts(accounts)]]
+    jobs = [(session, region) for session in sessions for region in regions]
+    with ThreadPoolExecutor(min(len(jobs), 4)) as pool:
+        list(pool.map(lambda job: seed(job[1], families, repos, images, per_cluster, extras, job[0]), jobs))
     if extras:
-        _seed_trail(regions[0])
+        for session in sessions:
+            _seed_trail(regions[0], session)
 
 
 def minimum(
-    regions: int, families: int, repos: int, images: int, per_cluster: int, extras: bool = False
+    regions: int, families: int, repos: int, images: int, per_cluster: int, extras: bool = False, accounts: int = 1
 ) -> dict[str, int]:
-    """Fewest requests that gather the same evidence, per operation, over all regions (the
-    operations whose count grows with the estate; fixed per-region calls are not listed)."""
+    """Fewest requests that gather the same evidence, per operation, over all regions of all
+    accounts (the operations whose count grows with the estate; fixed per-region calls are not
+    listed)."""
     clusters = max(1, math.ceil(families / per_cluster))
     sizes = [min(per_cluster, families - c * per_cluster) for c in range(clusters)]
     in_use_images = len({(n % repos, n % images) for n in range(families)}) if repos else 0
@@ -369,7 +413,7 @@ def minimum(
     if extras:  # one load balancer per cluster; listeners can only be listed per load balancer
         per_region["DescribeLoadBalancers"] = math.ceil(clusters / 400)
         per_region["DescribeListeners"] = clusters
-    return {op: n * regions for op, n in per_region.items()}
+    return {op: n * regions * accounts for op, n in per_region.items()}
 
 
 def peak_rate(log: list[tuple[float, str, str, int]], window: float = 1.0) -> int:
@@ -397,9 +441,11 @@ def run(
     server: MotoServer | None = None,
     extras: bool = False,
     estate: dict[str, int] | None = None,
+    accounts: int = 1,
 ) -> dict:
     """Seed a fresh estate and collect it in this process twice: timed, then memory traced.
-    ``estate`` overrides ``sizes(scale)``; ``server`` reuses a running server (its state is reset first)."""
+    ``estate`` overrides ``sizes(scale)``; ``server`` reuses a running server (its state is reset
+    first); ``accounts`` > 1 adds member accounts, collected through their roles as well."""
     from auditprep.collect.aws import collect_aws
 
     e = estate or sizes(scale)
@@ -411,19 +457,20 @@ def run(
         server.reset_state()
         os.environ.update(aws_env(server.endpoint, regions[0]))
         started = time.perf_counter()
-        seed_estate(regions, families, repos, images, per_cluster, extras)
+        seed_estate(regions, families, repos, images, per_cluster, extras, accounts)
+        roles = [member_role(a) for a in member_accounts(accounts)]
         seeding = time.perf_counter() - started
         server.clear_log()
         # timed without tracing (tracemalloc slows Python down severalfold), then once more on the
         # same estate with memory traced
         start = time.perf_counter()
-        outcome = collect_aws(regions=regions, max_rps=max_rps, max_workers=8)
+        outcome = collect_aws(regions=regions, role_arns=roles, max_rps=max_rps, max_workers=8)
         wall = time.perf_counter() - start
         counts = server.counts()
         log = server.log()
         del outcome
         tracemalloc.start()
-        outcome = collect_aws(regions=regions, max_rps=max_rps, max_workers=8)
+        outcome = collect_aws(regions=regions, role_arns=roles, max_rps=max_rps, max_workers=8)
         _, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
     finally:
@@ -438,6 +485,8 @@ def run(
         "repos": repos,
         "images": images,
         "regions": len(regions),
+        "accounts": accounts,
+        "targets": len(outcome.targets),
         "seeding": seeding,
         "wall": wall,
         "peak": peak,
@@ -445,13 +494,13 @@ def run(
         "counts": counts,
         "requests": sum(counts.values()),
         "peak_rps": peak_rate(log),
-        "minimum": minimum(len(regions), families, repos, images, per_cluster, extras),
+        "minimum": minimum(len(regions), families, repos, images, per_cluster, extras, accounts),
     }
 
 
 def report(r: dict) -> None:
     print(
-        f"\n== scale {r['scale']}: {r['regions']} regions x ({r['families']} task definitions + services, "
+        f"\n== scale {r['scale']}: {r['accounts']} accounts x {r['regions']} regions x ({r['families']} task definitions + services, "
         f"{r['repos']} repositories x {r['images']} images)"
     )
     by_op: Counter = Counter()
@@ -482,11 +531,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--scales", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--regions", nargs="+", default=["us-east-1", "eu-west-1"])
+    parser.add_argument("--accounts", type=int, default=1, help="the caller's own account and N-1 member accounts")
     parser.add_argument("--max-rps", type=float, default=1000.0)
     parser.add_argument("--extras", action="store_true", help="also load balancers, EKS, GuardDuty, logs, a trail")
     args = parser.parse_args()
     with MotoServer() as server:
-        results = [run(s, args.regions, args.max_rps, server=server, extras=args.extras) for s in args.scales]
+        results = [
+            run(s, args.regions, args.max_rps, server=server, extras=args.extras, accounts=args.accounts)
+            for s in args.scales
+        ]
     for r in results:
         report(r)
     if len(results) > 1:

@@ -48,6 +48,7 @@ START, END = "<!-- results:start -->", "<!-- results:end -->"
 FULL = {
     "compare": {"families": 150, "repos": 150, "images": 5, "per_cluster": 25},
     "aws_scales": [2, 4, 8],
+    "aws_accounts": [(4, 2)],  # (scale, accounts): the same estate in more accounts
     "report_items": [1000, 2500, 5000],
     "tui_evidence": [5000, 10000, 20000],
     "docker": [(75, 25), (150, 50), (300, 100)],
@@ -55,6 +56,7 @@ FULL = {
 QUICK = {
     "compare": {"families": 25, "repos": 25, "images": 3, "per_cluster": 25},
     "aws_scales": [1, 2, 4],
+    "aws_accounts": [(2, 2)],
     "report_items": [500, 1000, 2000],
     "tui_evidence": [2000, 5000, 20000],
     "docker": [(10, 4), (20, 8), (40, 16)],
@@ -245,12 +247,16 @@ def aws_curve(out: Out, cfg: dict, args, server) -> list[dict]:
     for scale in cfg["aws_scales"]:
         note(f"AWS collection curve: scale {scale}")
         results.append(aws_scale.run(scale, args.regions, args.max_rps, server=server, extras=True))
+    for scale, accounts in cfg["aws_accounts"]:
+        note(f"AWS collection curve: scale {scale} in {accounts} accounts")
+        results.append(aws_scale.run(scale, args.regions, args.max_rps, server=server, extras=True, accounts=accounts))
     out("#### AWS collection")
     out()
     out(
         f"In-process `collect_aws` over {len(args.regions)} regions at `max_rps={args.max_rps:g}`; per region and "
         "unit of scale: 25 task definitions and services, 5 repositories of 10 images, one cluster and load "
-        "balancer per 25 services. Requests are counted at the server; the minimum is what the data requires "
+        "balancer per 25 services; in more than one account, the others are reached by assuming a role in each. "
+        "Requests are counted at the server; the minimum is what the data requires "
         "(batch APIs at their largest page, one call per resource where no batch API exists). Memory: "
         "tracemalloc peak during a second collection of the same estate."
     )
@@ -262,8 +268,9 @@ def aws_curve(out: Out, cfg: dict, args, server) -> list[dict]:
         rows.append(
             [
                 r["scale"],
-                r["families"] * r["regions"],
-                r["repos"] * r["images"] * r["regions"],
+                r["accounts"],
+                r["families"] * r["regions"] * r["accounts"],
+                r["repos"] * r["images"] * r["regions"] * r["accounts"],
                 r["items"],
                 f"{r['wall']:.2f}",
                 r["requests"],
@@ -277,6 +284,7 @@ def aws_curve(out: Out, cfg: dict, args, server) -> list[dict]:
     out.table(
         [
             "scale",
+            "accounts",
             "task defs",
             "images",
             "evidence items",
@@ -290,11 +298,21 @@ def aws_curve(out: Out, cfg: dict, args, server) -> list[dict]:
         ],
         rows,
     )
-    a, b = results[0], results[-1]
+    single = [r for r in results if r["accounts"] == 1]
+    a, b = single[0], single[-1]
     out(
-        f"{b['items'] / a['items']:.1f}x the evidence: {b['wall'] / a['wall']:.1f}x the time, "
+        f"One account, {b['items'] / a['items']:.1f}x the evidence: {b['wall'] / a['wall']:.1f}x the time, "
         f"{b['requests'] / a['requests']:.1f}x the requests, {b['peak'] / a['peak']:.1f}x the peak memory."
     )
+    for m in (r for r in results if r["accounts"] > 1):
+        one = next((r for r in single if r["scale"] == m["scale"]), None)
+        if one:
+            out(
+                f"The scale-{m['scale']} estate in {m['accounts']} accounts ({m['targets']} account-regions "
+                f"collected): {m['items'] / one['items']:.1f}x the evidence of one account, "
+                f"{m['wall'] / one['wall']:.1f}x the time, {m['requests'] / one['requests']:.1f}x the requests, "
+                f"{m['peak'] / one['peak']:.1f}x the peak memory."
+            )
     out()
     return results
 

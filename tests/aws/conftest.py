@@ -98,6 +98,7 @@ class Sessions:
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
+        self.made: list[boto3.session.Session] = []
         self.lock = threading.Lock()
         # (service, region) -> list of (operation, response) queued on the next client made
         self.stubs: dict[tuple[str, str], list[tuple[str, dict[str, Any]]]] = {}
@@ -112,6 +113,7 @@ class Sessions:
 
     def __call__(self, profile: str | None) -> boto3.session.Session:
         session = boto3.session.Session(profile_name=profile)
+        self.made.append(session)
         # before-parameter-build fires for every call, stubbed or sent
         session.events.register("before-parameter-build", self._record)
         original = session.client

@@ -289,3 +289,11 @@ def test_images_in_use_are_linked_to_their_task_definitions(collected):
     images = {e.resource: e for e in collected.outcome.evidence if e.kind == "aws.ecr.image" and e.resource}
     assert images[names["image_bad"]].data["auditprep_derived"]["in_use_by_task_definitions"] == [names["td_bad"]]
     assert images[names["image_good"]].data["auditprep_derived"]["in_use_by_task_definitions"] == [names["td_good"]]
+
+
+def test_every_account_of_a_collection_reads_the_service_models_once(aws, sessions):
+    # a loader per session parsed every service model again for each account (about 40 MiB each)
+    out = collect_aws(regions=[R1], role_arns=[ROLE_B], session_factory=sessions, max_rps=500)
+    assert {t.split("/")[0] for t in out.targets} == {ACCOUNT_A, ACCOUNT_B}
+    loaders = {id(s._session.get_component("data_loader")) for s in sessions.made}
+    assert len(sessions.made) >= 2 and len(loaders) == 1
