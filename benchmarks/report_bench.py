@@ -378,7 +378,7 @@ def weasyprint_alone(html_path: Path, out: Path) -> dict:
     return _child(code)
 
 
-def _fastest(runs) -> dict:
+def fastest(runs) -> dict:
     """Fastest wall and CPU time over repeated runs (the least disturbed by other load), largest memory."""
     runs = list(runs)
     best = dict(runs[0])
@@ -441,8 +441,8 @@ def main() -> None:
             html_path.write_text(report.html_of(ctx, catalog, "pdf"))
             own[fid] = (t1 - t0, time.process_time() - t1)
             del ctx
-            alone = _fastest(weasyprint_alone(html_path, work / f"{fid}-alone.pdf") for _ in range(args.repeat))
-            whole = _fastest(
+            alone = fastest(weasyprint_alone(html_path, work / f"{fid}-alone.pdf") for _ in range(args.repeat))
+            whole = fastest(
                 whole_report(work / "bench.engagement", fid, work / f"{fid}.pdf") for _ in range(args.repeat)
             )
             ratio, cpu_ratio = whole["wall"] / alone["wall"], whole["cpu"] / alone["cpu"]
