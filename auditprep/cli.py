@@ -86,6 +86,12 @@ class Main(click.Group):
             fail(f"the engagement file is damaged or unreadable ({exc}).", 2)
         except KeyboardInterrupt:
             fail("interrupted; everything saved before the interruption is intact.", 130)
+        except BrokenPipeError:
+            # the reader went away (`auditprep status ... | head`): stop quietly, as other tools do
+            import os
+
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # so the exit flush stays quiet
+            sys.exit(141)  # 128 + SIGPIPE, what a shell reports for a writer whose reader left
         except OSError as exc:
             where = f" {exc.filename}" if getattr(exc, "filename", None) else ""
             fail(f"could not access{where}: {exc.strerror or exc}.", 1)

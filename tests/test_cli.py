@@ -190,3 +190,24 @@ def test_an_unexpected_bug_is_one_sentence_and_a_log_file(tmp_path: Path, monkey
     assert "internal error (RuntimeError: simulated defect)" in result.output
     log = Path(result.output.split("details are in ")[1].split("; ")[0].split(". Please")[0])
     assert "simulated defect" in log.read_text() and "Traceback" in log.read_text()
+
+
+def test_a_reader_that_went_away_gets_no_error_message(tmp_path):
+    # `auditprep demo | head -3`: the reader has closed the pipe before the status is written
+    import os
+
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "auditprep", "demo", "--path", str(tmp_path / "demo.engagement")],
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            env={**os.environ, "AUDITPREP_USER": "tester"},
+            timeout=120,
+        )
+    finally:
+        os.close(write_end)
+    assert done.stderr == ""
+    assert done.returncode == 141
