@@ -100,6 +100,14 @@ class Main(click.Group):
             fail(f"internal error ({type(exc).__name__}: {exc}); details are in {log}. Please report it.", 70)
 
 
+def _positive_rate(value: float) -> float:
+    import math
+
+    if not (math.isfinite(value) and value > 0):
+        raise click.BadParameter("give a number of requests per second above 0, such as 20 or 0.5.")
+    return value
+
+
 def crash_log(exc: BaseException) -> str:
     """Write the traceback of an unexpected error to the user log folder and return its path."""
     import traceback
@@ -334,6 +342,7 @@ def questionnaires_schema(kind: str) -> None:
 @click.option(
     "--max-rps",
     type=float,
+    callback=lambda _ctx, _param, value: _positive_rate(value),
     default=20.0,
     show_default=True,
     help="Ceiling on AWS requests per second, all threads together, as the endpoint receives them.",

@@ -211,3 +211,11 @@ def test_a_reader_that_went_away_gets_no_error_message(tmp_path):
         os.close(write_end)
     assert done.stderr == ""
     assert done.returncode == 141
+
+
+@pytest.mark.parametrize("rate", ["0", "-3", "nan", "inf"])
+def test_a_request_rate_that_is_not_a_positive_number_is_a_usage_error(eng, rate):
+    proc = run("collect", str(eng), "--no-docker", "--max-rps", rate)
+    assert proc.returncode == 2
+    assert "--max-rps" in proc.stderr and "above 0" in proc.stderr
+    assert "internal error" not in proc.stderr
