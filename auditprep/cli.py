@@ -415,7 +415,9 @@ def aws_policy(role_arns: tuple[str, ...]) -> None:
     type=click.Path(path_type=Path),
     help="Tailor the explanation to what this engagement's evidence shows.",
 )
-@click.option("--width", type=int, default=None, help="Wrap at this many columns (default: the terminal's).")
+@click.option(
+    "--width", type=click.IntRange(min=20), default=None, help="Wrap at this many columns (default: the terminal's)."
+)
 @click.pass_context
 def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, width: int | None) -> None:
     """Explain a container concept in plain language for assessors; without TERM, list them."""

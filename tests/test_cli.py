@@ -219,3 +219,8 @@ def test_a_request_rate_that_is_not_a_positive_number_is_a_usage_error(eng, rate
     assert proc.returncode == 2
     assert "--max-rps" in proc.stderr and "above 0" in proc.stderr
     assert "internal error" not in proc.stderr
+
+
+def test_an_explanation_narrower_than_twenty_columns_is_a_usage_error():
+    proc = run("explain", "fargate", "--width", "3")
+    assert proc.returncode == 2 and "--width" in proc.stderr
