@@ -100,7 +100,7 @@ class Main(click.Group):
             fail(f"internal error ({type(exc).__name__}: {exc}); details are in {log}. Please report it.", 70)
 
 
-def _positive_rate(value: float) -> float:
+def _positive_rate(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
     import math
 
     if not (math.isfinite(value) and value > 0):
@@ -342,7 +342,7 @@ def questionnaires_schema(kind: str) -> None:
 @click.option(
     "--max-rps",
     type=float,
-    callback=lambda _ctx, _param, value: _positive_rate(value),
+    callback=_positive_rate,
     default=20.0,
     show_default=True,
     help="Ceiling on AWS requests per second, all threads together, as the endpoint receives them.",

@@ -332,8 +332,7 @@ def _seed_extras(session, region: str, load_balancers: int) -> None:
         logs.put_retention_policy(logGroupName=f"/ecs/app-{n}", retentionInDays=365)
 
 
-def _seed_trail(region: str, session) -> None:
-    bucket = f"trail-{region}-{session.client('sts', region_name=region).get_caller_identity()['Account']}"
+def _seed_trail(region: str, session, bucket: str) -> None:
     kwargs = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     session.client("s3", region_name=region).create_bucket(Bucket=bucket, **kwargs)
     trails = session.client("cloudtrail", region_name=region)
@@ -383,8 +382,8 @@ def seed_estate(
     with ThreadPoolExecutor(min(len(jobs), 4)) as pool:
         list(pool.map(lambda job: seed(job[1], families, repos, images, per_cluster, extras, job[0]), jobs))
     if extras:
-        for session in sessions:
-            _seed_trail(regions[0], session)
+        for n, session in enumerate(sessions):  # bucket names are global: one per account
+            _seed_trail(regions[0], session, f"trail-{regions[0]}-{n}")
 
 
 def minimum(
