@@ -186,3 +186,28 @@ async def test_collect_from_aws_names_the_missing_permission(app_factory, engage
         assert any(row[0] == "aws" and row[2].endswith("us-east-1") and row[3] != "0" for row in outcome)
     with Engagement.open(engagement, readonly=True) as eng:
         assert eng.runs()[-1].source == "aws"
+
+
+async def test_an_unreachable_source_is_explained_in_full_at_80_columns(
+    app_factory, engagement: Path, tmp_path
+) -> None:
+    app = app_factory(engagement)  # the real Docker collector, pointed at a socket nobody serves
+    dead = f"unix://{tmp_path}/nobody.sock"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("4")
+        await settle(pilot, app)
+        screen = app.screen
+        screen.query_one("#use-aws", Checkbox).value = False
+        screen.query_one("#hosts", Input).value = dead
+        await pilot.press("ctrl+s")
+        for _ in range(200):
+            await settle(pilot, app)
+            if not screen._collecting:
+                break
+        label = screen.query_one("#collect-status")
+        status = str(label.render())
+        assert "docker: could not be reached" in status and status.rstrip().endswith("?).")
+        # the sentence is longer than the screen is wide: it must wrap, not be cut at the edge
+        assert len(status.splitlines()[-1]) > 80 - 2
+        assert label.size.width <= 80 and label.size.height >= len(status.splitlines()) + 1
