@@ -3,8 +3,10 @@
 Everything here comes from YAML files. Loading checks each file against the models (unknown keys,
 wrong types), then checks the references between files (a control's checks, concepts, mapped
 requirements; a concept's related concepts) and reports each problem as one sentence naming the
-file and line. Requirement -> control links are derived from the controls' ``mappings`` so there
-is a single source of truth; a requirement nobody addresses must say why (``not_covered``).
+file and line. Each framework lists the whole standard: a requirement is addressed by assessment
+objectives (each bound to the questions and checks that speak to it), or says why it is outside the
+tool's reach. Requirement -> control links are derived from the objectives, so there is a single
+source of truth and every link names the question or check that justifies it.
 """
 
 from __future__ import annotations
@@ -20,10 +22,12 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from auditprep import paths, yamlsource
 from auditprep.errors import InvalidInput
 from auditprep.models import (
+    ApplicabilityKey,
     CheckMeta,
     Concept,
     Control,
     Framework,
+    Objective,
     QuestionType,
     Requirement,
     Theme,
@@ -50,6 +54,11 @@ class _ConceptFile(BaseModel):
 class _CheckFile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     checks: list[CheckMeta]
+
+
+class _ApplicabilityFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    keys: list[ApplicabilityKey]
 
 
 _MESSAGES = {
@@ -119,6 +128,23 @@ class Catalog:
     frameworks: dict[str, Framework]
     concepts: dict[str, Concept]
     checks: dict[str, CheckMeta]
+    applicability: dict[str, ApplicabilityKey] = field(default_factory=dict)
+
+    @cached_property
+    def question_controls(self) -> dict[str, str]:
+        """question id -> id of the control that asks it."""
+        return {q.id: c.id for c in self.controls.values() for q in c.questions}
+
+    def objective_controls(self, objective: Objective) -> tuple[str, ...]:
+        """The controls an objective rests on: those asking its questions and those listing its checks."""
+        out: dict[str, None] = {}
+        for qid in objective.questions:
+            if qid in self.question_controls:
+                out.setdefault(self.question_controls[qid], None)
+        for check in objective.checks:
+            for cid in self.check_controls.get(check, ()):
+                out.setdefault(cid, None)
+        return tuple(out)
 
     @cached_property
     def controls_by_theme(self) -> dict[str, list[Control]]:
@@ -130,12 +156,32 @@ class Catalog:
     @cached_property
     def requirement_controls(self) -> dict[str, dict[str, tuple[str, ...]]]:
         """framework id -> requirement id -> ids of the controls that address it."""
-        out: dict[str, dict[str, list[str]]] = {fid: {} for fid in self.frameworks}
-        for control in self.controls.values():
-            for fid, reqs in control.mappings.items():
-                for rid in reqs:
-                    out.setdefault(fid, {}).setdefault(rid, []).append(control.id)
-        return {fid: {rid: tuple(ids) for rid, ids in reqs.items()} for fid, reqs in out.items()}
+        out: dict[str, dict[str, tuple[str, ...]]] = {fid: {} for fid in self.frameworks}
+        for fid, fw in self.frameworks.items():
+            for req in fw.requirements:
+                ids: dict[str, None] = {}
+                for obj in req.objectives:
+                    for cid in self.objective_controls(obj):
+                        ids.setdefault(cid, None)
+                if ids:
+                    out[fid][req.id] = tuple(ids)
+        return out
+
+    @cached_property
+    def control_requirements(self) -> dict[str, dict[str, tuple[str, ...]]]:
+        """control id -> framework id -> the requirements whose objectives rest on the control."""
+        out: dict[str, dict[str, list[str]]] = {}
+        for fid, reqs in self.requirement_controls.items():
+            for rid, cids in reqs.items():
+                for cid in cids:
+                    out.setdefault(cid, {}).setdefault(fid, []).append(rid)
+        return {cid: {fid: tuple(r) for fid, r in fws.items()} for cid, fws in out.items()}
+
+    def requirements_of(self, control_id: str, framework_id: str) -> tuple[str, ...]:
+        return self.control_requirements.get(control_id, {}).get(framework_id, ())
+
+    def requirement_total(self, framework_id: str) -> int:
+        return len(self.frameworks[framework_id].requirements)
 
     @cached_property
     def check_controls(self) -> dict[str, tuple[str, ...]]:
@@ -190,6 +236,14 @@ def collect_problems(
     located_controls = gather(_ControlFile, [root / "controls", *extra_control_dirs], "controls")
     located_concepts = gather(_ConceptFile, [root / "concepts"], "concepts")
     located_checks = gather(_CheckFile, [root / "checks"], "checks")
+    applicability: dict[str, ApplicabilityKey] = {}
+    app_where: yamlsource.Locator | None = None
+    if (root / "applicability.yaml").is_file():
+        app_file, app_where = _parse(_ApplicabilityFile, root / "applicability.yaml", problems)
+        for i, key in enumerate(app_file.keys if app_file else []):
+            if key.key in applicability and app_where is not None:
+                problems.add(app_where.where(("keys", i, "key")), f"applicability key '{key.key}' is defined twice")
+            applicability[key.key] = key
 
     frameworks: dict[str, Framework] = {}
     fw_where: dict[str, yamlsource.Locator] = {}
@@ -236,7 +290,6 @@ def collect_problems(
         req_index[fid] = reqs
 
     # controls: theme, questions, references
-    mapped: dict[str, set[str]] = {fid: set() for fid in frameworks}
     referenced_concepts: set[str] = set()
     referenced_checks: set[str] = set()
     seen_questions: dict[str, str] = {}
@@ -264,6 +317,12 @@ def collect_problems(
             referenced_concepts.add(key)
             if key not in concepts:
                 problems.add(item.at("concepts", ki), f"control {cid} names unknown concept '{key}'")
+
+    # organisation controls may map requirements directly: each mapping becomes an objective that
+    # names the control's status question, so the link is as traceable as a built-in one
+    synthetic: dict[str, dict[str, list[Objective]]] = {fid: {} for fid in frameworks}
+    for cid, item in controls.items():
+        control = item.obj
         for fid, mapped_ids in control.mappings.items():
             if fid not in frameworks:
                 problems.add(item.at("mappings", fid), f"control {cid} maps unknown framework '{fid}'")
@@ -274,20 +333,85 @@ def collect_problems(
                     problems.add(
                         item.at("mappings", fid, ri), f"control {cid} maps '{rid}', which is not a {fid} requirement"
                     )
-                elif entry[0].not_covered:
+                elif entry[0].outside:
                     problems.add(
                         item.at("mappings", fid, ri),
-                        f"control {cid} maps '{rid}', which {fid} lists as not covered",
+                        f"control {cid} maps '{rid}', which {fid} lists as outside this tool's scope",
                     )
-                mapped[fid].add(rid)
+                else:
+                    status_q = control.status_question
+                    synthetic[fid].setdefault(rid, []).append(
+                        Objective(
+                            text=f"The organisation's own control {cid} ({control.title}) is in place for this "
+                            "requirement, as the team answers it and its checks show.",
+                            questions=(status_q.id,) if status_q else (),
+                            checks=control.checks,
+                        )
+                    )
 
+    # frameworks: objectives, scope and applicability of every requirement
     for fid, reqs in req_index.items():
+        where_of = fw_where[fid]
         for rid, (req, i) in reqs.items():
-            if complete and not req.not_covered and rid not in mapped[fid]:
+            at = ("requirements", i)
+            if req.objectives and req.outside:
                 problems.add(
-                    fw_where[fid].where(("requirements", i, "id")),
-                    f"{fid} requirement '{rid}' is addressed by no control; map it or give 'not_covered' a reason",
+                    where_of.where(at + ("outside",)),
+                    f"{fid} requirement '{rid}' has objectives and is also marked outside; keep one",
                 )
+            if not req.objectives and not req.outside and rid not in synthetic[fid]:
+                problems.add(
+                    where_of.where(at + ("id",)),
+                    f"{fid} requirement '{rid}' has no objectives; add them or say why it is 'outside' this tool's scope",
+                )
+            for oi, obj in enumerate(req.objectives):
+                oat = at + ("objectives", oi)
+                if not obj.questions and not obj.checks:
+                    problems.add(
+                        where_of.where(oat),
+                        f"{fid} {rid} objective {oi + 1} names no question or check, so nothing can show it",
+                    )
+                for qi, qid in enumerate(obj.questions):
+                    if complete and qid not in seen_questions:
+                        problems.add(
+                            where_of.where(oat + ("questions", qi)), f"{fid} {rid} names unknown question '{qid}'"
+                        )
+                for ci, check_id in enumerate(obj.checks):
+                    if complete and check_id not in checks:
+                        problems.add(
+                            where_of.where(oat + ("checks", ci)), f"{fid} {rid} names unknown check '{check_id}'"
+                        )
+            for key, values in req.applies_when.items():
+                spec = applicability.get(key)
+                if spec is None:
+                    problems.add(
+                        where_of.where(at + ("applies_when", key)),
+                        f"{fid} {rid} names unknown applicability key '{key}'",
+                    )
+                    continue
+                bad = [v for v in values if spec.values and v not in spec.values]
+                if bad:
+                    problems.add(
+                        where_of.where(at + ("applies_when", key)),
+                        f"{fid} {rid}: '{bad[0]}' is not a value of {key} ({', '.join(spec.values)})",
+                    )
+            if req.applies_when and not req.not_applicable:
+                problems.add(
+                    where_of.where(at + ("applies_when",)),
+                    f"{fid} {rid} is conditional but gives no 'not_applicable' reason",
+                )
+    for fid, extra in synthetic.items():
+        if not extra:
+            continue
+        fw = frameworks[fid]
+        frameworks[fid] = fw.model_copy(
+            update={
+                "requirements": tuple(
+                    r.model_copy(update={"objectives": r.objectives + tuple(extra[r.id])}) if r.id in extra else r
+                    for r in fw.requirements
+                )
+            }
+        )
 
     for key, item in concepts.items():
         concept: Concept = item.obj
@@ -317,6 +441,20 @@ def collect_problems(
         frameworks=frameworks,
         concepts={k: v.obj for k, v in concepts.items()},
         checks={k: v.obj for k, v in checks.items()},
+        applicability=applicability,
+    )
+    # every control's mappings are what the objectives derive: one source of truth for every view
+    derived = catalog.control_requirements
+    catalog = Catalog(
+        themes=catalog.themes,
+        controls={
+            cid: c.model_copy(update={"mappings": {fid: reqs for fid, reqs in derived.get(cid, {}).items() if reqs}})
+            for cid, c in catalog.controls.items()
+        },
+        frameworks=catalog.frameworks,
+        concepts=catalog.concepts,
+        checks=catalog.checks,
+        applicability=catalog.applicability,
     )
     return catalog, problems
 

@@ -70,7 +70,8 @@ class Control(Strict):
     evidence: tuple[str, ...] = Field(min_length=1)
     checks: tuple[str, ...] = ()
     concepts: tuple[str, ...] = ()
-    mappings: dict[str, tuple[str, ...]]
+    # Organisation controls may map requirements directly; built-in links come from the objectives.
+    mappings: dict[str, tuple[str, ...]] = {}
 
     @property
     def status_question(self) -> Question | None:
@@ -82,15 +83,39 @@ class Section(Strict):
     title: str
 
 
+class Objective(Strict):
+    """One thing an assessor must see for a requirement, bound to exactly what speaks to it.
+
+    ``questions`` are the team's account (attestation), ``checks`` the automated evidence, and
+    ``documents`` the kinds of document that verify an answer when attached to the question's control.
+    ``limits`` says what the evidence cannot show, so a narrative never claims more than it has.
+    """
+
+    text: str
+    questions: tuple[str, ...] = ()
+    checks: tuple[str, ...] = ()
+    documents: tuple[str, ...] = ()
+    limits: str = ""
+
+
 class Requirement(Strict):
     id: str
-    title: str
+    title: str = Field(max_length=140)
     section: str
     # HIPAA implementation specifications are "required" or "addressable"; standards are "standard".
     designation: Literal["required", "addressable", "standard"] | None = None
-    # A requirement the tool does not address is listed with the reason, so coverage is honest.
-    not_covered: str | None = None
+    # An addressed requirement has objectives; one outside the tool's reach says where to look instead.
+    objectives: tuple[Objective, ...] = Field(default=(), max_length=4)
+    outside: str | None = None
+    # Applicability: the requirement applies only when the engagement's answers match (all keys, any value).
+    applies_when: dict[str, tuple[str, ...]] = {}
+    not_applicable: str = ""
     note: str = ""
+
+    @property
+    def not_covered(self) -> str | None:
+        """Why the tool does not address this requirement (``None`` when it does)."""
+        return self.outside
 
 
 class Framework(Strict):
@@ -99,8 +124,23 @@ class Framework(Strict):
     version: str
     publisher: str
     description: str
+    # how the standard's own count of requirements is made (reports say "N of M requirements")
+    total_note: str = ""
+    # the framework's own words for requirement verdicts (in_place -> "Satisfied" for FedRAMP, ...)
+    status_labels: dict[str, str] = {}
     sections: tuple[Section, ...]
     requirements: tuple[Requirement, ...]
+
+
+class ApplicabilityKey(Strict):
+    """A fact about the engagement that decides whether some requirements apply (pci.entity, ...)."""
+
+    key: str = Field(pattern=r"^[a-z]+\.[a-z][a-z-]*$")
+    framework: str
+    title: str
+    help: str = ""
+    values: tuple[str, ...] = ()  # empty: any value (e.g. AWS region names)
+    multiple: bool = False
 
 
 class DiagramNode(Strict):

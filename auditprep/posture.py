@@ -9,7 +9,8 @@ The rules are deliberately plain so an assessor can follow them:
 * with no answer, a failing check makes it ``not_in_place``; otherwise it is ``not_evaluated``
   (automated evidence alone cannot show a procedure is in place).
 
-A requirement takes the combined status of the controls that address it.
+Requirement verdicts are not inherited from controls: each requirement is judged on its own
+assessment objectives (see :mod:`auditprep.verdicts`).
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ import enum
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from auditprep.catalog import Catalog
 from auditprep.models import Answer, Control, ControlException, Finding, FindingStatus
+from auditprep.verdicts import RequirementResult, Verdict, applies, evaluate_objective
+from auditprep.verdicts import combine as combine_objectives
 
 
 class Status(str, enum.Enum):
@@ -63,14 +67,6 @@ class ControlPosture:
 
     def count(self, status: FindingStatus) -> int:
         return sum(1 for f in self.findings if f.status is status)
-
-
-@dataclass(frozen=True)
-class RequirementPosture:
-    framework: str
-    requirement_id: str
-    status: Status | None  # None: the tool does not cover this requirement
-    controls: tuple[ControlPosture, ...]
 
 
 def active_exception(
@@ -151,6 +147,10 @@ class Posture:
 
     catalog: Catalog
     controls: dict[str, ControlPosture] = field(default_factory=dict)
+    answers: Mapping[str, Answer] = field(default_factory=dict)
+    findings: Sequence[Finding] = ()
+    attachments: Sequence[Any] = ()
+    applicability: Mapping[str, Sequence[str]] = field(default_factory=dict)
 
     @classmethod
     def compute(
@@ -160,25 +160,103 @@ class Posture:
         findings: Sequence[Finding],
         exceptions: Sequence[ControlException],
         as_of: datetime,
+        *,
+        attachments: Sequence[Any] = (),
+        applicability: Mapping[str, Sequence[str]] | None = None,
     ) -> Posture:
         by_control: dict[str, list[Finding]] = {}
         for f in findings:
             for cid in f.controls:
                 by_control.setdefault(cid, []).append(f)
-        out = cls(catalog)
+        out = cls(
+            catalog,
+            answers=answers,
+            findings=findings,
+            attachments=attachments,
+            applicability=applicability or {},
+        )
         for cid, control in catalog.controls.items():
             out.controls[cid] = control_posture(control, answers, by_control.get(cid, []), exceptions, as_of)
         return out
 
-    def requirements(self, framework_id: str) -> list[RequirementPosture]:
-        fw = self.catalog.frameworks[framework_id]
-        links = self.catalog.requirement_controls.get(framework_id, {})
+    @classmethod
+    def of(cls, eng: Any, catalog: Catalog, as_of: datetime) -> Posture:
+        """The posture of an open engagement, with everything requirement verdicts need."""
+        return cls.compute(
+            catalog,
+            eng.answers(),
+            eng.findings(),
+            eng.exceptions(),
+            as_of,
+            attachments=eng.attachments(),
+            applicability=eng.info().applicability,
+        )
+
+    def requirements(self, framework_id: str) -> list[RequirementResult]:
+        """Every requirement of the framework with its verdict, judged on its own objectives."""
+        catalog = self.catalog
+        fw = catalog.frameworks[framework_id]
+        links = catalog.requirement_controls.get(framework_id, {})
+        qtypes = {q.id: q.type for c in catalog.controls.values() for q in c.questions}
+        by_check: dict[str, list[Finding]] = {}
+        imported: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            if f.check in catalog.checks:
+                by_check.setdefault(f.check, []).append(f)
+            else:  # results imported from other tools join the objectives naming a check of their control
+                for cid in f.controls:
+                    imported.setdefault(cid, []).append(f)
+        docs: dict[str, list[Any]] = {}
+        for a in self.attachments:
+            if getattr(a, "control_id", None):
+                docs.setdefault(a.control_id, []).append(a)
         out = []
         for req in fw.requirements:
-            cps = tuple(self.controls[c] for c in links.get(req.id, ()) if c in self.controls)
-            status = None if req.not_covered else combine(cp.status for cp in cps)
-            out.append(RequirementPosture(framework_id, req.id, status, cps))
+            cids = links.get(req.id, ())
+            if req.outside:
+                out.append(RequirementResult(framework_id, req, Verdict.NOT_COVERED, (), cids))
+                continue
+            applicable, note = applies(req, self.applicability)
+            results = []
+            for i, obj in enumerate(req.objectives, 1):
+                ocids = catalog.objective_controls(obj)
+                found = [f for c in obj.checks for f in by_check.get(c, ())]
+                check_controls = {cid for c in obj.checks for cid in catalog.check_controls.get(c, ())}
+                seen: set[int] = set()
+                for cid in sorted(check_controls):
+                    for f in imported.get(cid, ()):
+                        if id(f) not in seen:
+                            seen.add(id(f))
+                            found.append(f)
+                answer_controls = {
+                    catalog.question_controls[q] for q in obj.questions if q in catalog.question_controls
+                }
+                documents = [d for cid in sorted(answer_controls) for d in docs.get(cid, ())]
+                exception = next(
+                    (self.controls[c].exception for c in ocids if c in self.controls and self.controls[c].exception),
+                    None,
+                )
+                results.append(
+                    evaluate_objective(f"{req.id}#{i}", obj, ocids, qtypes, self.answers, found, documents, exception)
+                )
+            if not applicable:
+                out.append(
+                    RequirementResult(
+                        framework_id,
+                        req,
+                        Verdict.NOT_APPLICABLE,
+                        tuple(results),
+                        cids,
+                        applicability=req.not_applicable,
+                    )
+                )
+                continue
+            out.append(
+                RequirementResult(
+                    framework_id, req, combine_objectives(results), tuple(results), cids, applicability_note=note
+                )
+            )
         return out
 
     def framework_controls(self, framework_id: str) -> list[ControlPosture]:
-        return [cp for cp in self.controls.values() if cp.control.mappings.get(framework_id)]
+        return [cp for cp in self.controls.values() if self.catalog.requirements_of(cp.control.id, framework_id)]

@@ -18,7 +18,7 @@ COUNT_KEYS = ("controls", "answered", "in_place", "gaps", "exceptions", "not_eva
 
 
 def engagement_posture(eng: Engagement, catalog: Catalog) -> Posture:
-    return Posture.compute(catalog, eng.answers(), eng.findings(), eng.exceptions(), eng.clock())
+    return Posture.of(eng, catalog, eng.clock())
 
 
 def _counts(postures: list[Any]) -> dict[str, int]:
@@ -62,7 +62,7 @@ def status_report(eng: Engagement, catalog: Catalog) -> dict[str, Any]:
             if in_theme:
                 themes[theme.key] = _counts(in_theme)
         reqs = posture.requirements(fid)
-        req_status = Counter(r.status.value if r.status else "not_covered" for r in reqs)
+        req_status = Counter(r.status.value for r in reqs)
         frameworks[fid] = {
             "name": f"{catalog.frameworks[fid].name} {catalog.frameworks[fid].version}",
             "total": _counts(mine),

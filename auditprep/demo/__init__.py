@@ -2,8 +2,9 @@
 
 Its evidence is the recorded output of the real collectors run against a simulated estate (moto's
 AWS server and a real Docker Engine with a swarm; see tests/demo/record.py). Building the demo
-stores that evidence as collection runs, evaluates it with the real checks, and adds the answers,
-an attestation and an exception a team would have recorded. No finding is written by hand.
+stores that evidence as collection runs, evaluates it with the real checks, and adds what a team
+would have recorded: its period and applicability, answers, a document, attestations by a second
+person and an exception. No finding is written by hand.
 """
 
 from __future__ import annotations
@@ -74,7 +75,12 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
         actor=story["lead"],
         clock=clock,
     ) as eng:
-        eng.set_meta(story["lead"], period_start=story["period_start"], period_end=story["period_end"])
+        eng.set_meta(
+            story["lead"],
+            period_start=story["period_start"],
+            period_end=story["period_end"],
+            applicability=json.dumps(story["applicability"], sort_keys=True),
+        )
         for kind, value, note in story["scope"]:
             eng.add_scope(story["lead"], kind, value, note)
         for run in recording["runs"]:
@@ -103,12 +109,23 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
                     )
                 )
         eng.record_answers(answers)
+        for doc in story["documents"]:
+            if doc["control"] in catalog.controls:
+                eng.attach(
+                    doc["text"].encode("utf-8"),
+                    filename=doc["filename"],
+                    media_type=doc["media_type"],
+                    actor=story["lead"],
+                    control_id=doc["control"],
+                    description=doc["description"],
+                )
+        answered_by = {a.control_id: a.answered_by for a in answers}
         for control_id in story["attested"]:
             if control_id in catalog.controls:
+                # a second person attests: the lead for the engineer's answers, the CISO for the lead's
+                attester = story["ciso"] if answered_by.get(control_id) == story["lead"] else story["lead"]
                 eng.attest(
-                    Attestation(
-                        control_id=control_id, attested_by=story["lead"], attested_at=clock(), reattest_days=180
-                    )
+                    Attestation(control_id=control_id, attested_by=attester, attested_at=clock(), reattest_days=180)
                 )
         for exc in story["exceptions"]:
             eng.add_exception(

@@ -9,6 +9,9 @@ from xml.sax.saxutils import escape
 # status -> (fill, text colour); shared with the CSS badges
 COLOURS = {
     "in_place": ("#2f855a", "#ffffff"),
+    "in_place_ccw": ("#276749", "#ffffff"),
+    "attested": ("#90cdf4", "#1a202c"),
+    "not_tested": ("#cbd5e0", "#1a202c"),
     "partial": ("#d69e2e", "#1a202c"),
     "not_in_place": ("#c53030", "#ffffff"),
     "exception": ("#6b46c1", "#ffffff"),

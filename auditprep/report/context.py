@@ -12,7 +12,7 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from auditprep import __version__
+from auditprep import __version__, applicability
 from auditprep.catalog import Catalog
 from auditprep.concepts import tailored_note
 from auditprep.models import Finding, FindingStatus
@@ -32,17 +32,21 @@ from auditprep.report.output import ReportError
 from auditprep.report.overview import (
     FINDING_ORDER,
     NOT_COVERED,
+    OBJECTIVE_LABELS,
     REQUIREMENT_STATUSES,
     SEVERITY_RANK,
     STATUS_ORDER,
     executive_summary,
+    requirement_labels,
+    verdict_reason,
 )
 from auditprep.store import Engagement, iso
+from auditprep.verdicts import DEFAULT_LABELS, ObjectiveResult
 
 __all__ = ["REQUIREMENT_STATUSES", "STATUS_LABELS", "STATUS_ORDER", "build_context", "day", "when"]
 
 SCHEMA = "auditprep.report/1"
-STATUS_LABELS = {s.value: s.label for s in Status} | {NOT_COVERED: "Not covered by this tool"}
+STATUS_LABELS = {s.value: s.label for s in Status} | DEFAULT_LABELS
 
 
 class _Builder:
@@ -59,7 +63,15 @@ class _Builder:
         self.exceptions = eng.exceptions()
         self.attestations = eng.attestations()
         self.attachments = eng.attachments()
-        self.posture = Posture.compute(catalog, self.answers, self.findings, self.exceptions, self.stamp)
+        self.posture = Posture.compute(
+            catalog,
+            self.answers,
+            self.findings,
+            self.exceptions,
+            self.stamp,
+            attachments=self.attachments,
+            applicability=eng.info().applicability,
+        )
         self.package_hash = package_hash
         self.anchors: set[str] = set()
         self.links = catalog.requirement_controls.get(fid, {})
@@ -205,7 +217,7 @@ class _Builder:
             "documents": docs,
             "expected_evidence": list(c.evidence),
             "concepts": list(c.concepts),
-            "requirements": list(c.mappings.get(self.fid, ())),
+            "requirements": list(self.catalog.requirements_of(c.id, self.fid)),
         }
         view["narrative"] = narrative.control_paragraphs(view)
         return view
@@ -215,34 +227,36 @@ class _Builder:
     def requirements(self, controls: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         sections = []
         by_section: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for rp in self.posture.requirements(self.fid):
-            req = self.catalog.requirement(self.fid, rp.requirement_id)
-            assert req is not None
-            status = rp.status.value if rp.status else NOT_COVERED
-            cids = [cp.control.id for cp in rp.controls]
-            if req.not_covered:
-                summary = f"Not covered by auditprep: {req.not_covered}"
-            elif cids:
-                parts = [f"{cid} ({controls[cid]['status_label'].lower()})" for cid in cids]
-                summary = f"Addressed by {narrative.plural(len(cids), 'control')}: {narrative.join_words(parts)}."
-            else:
-                summary = "No control addresses this requirement."
-            by_section[req.section].append(
-                {
-                    "id": req.id,
-                    "anchor": anchor("req", req.id, self.anchors),
-                    "title": req.title,
-                    "section": req.section,
-                    "designation": req.designation or "",
-                    "note": req.note,
-                    "status": status,
-                    "status_label": STATUS_LABELS[status],
-                    "not_covered": req.not_covered or "",
-                    "controls": cids,
-                    "conflict": any(controls[cid]["conflict"] for cid in cids),
-                    "summary": summary,
-                }
+        labels = requirement_labels(self.fw)
+        ev_rows = {ev.id: evidence_row(ev) for ev in self.evidence}
+        for rr in self.posture.requirements(self.fid):
+            req = rr.requirement
+            objectives = [self.objective(o) for o in rr.objectives]
+            for o in objectives:
+                o["narrative"] = narrative.objective_paragraphs(o, ev_rows)
+            status = rr.status.value
+            view: dict[str, Any] = {
+                "id": req.id,
+                "anchor": anchor("req", req.id, self.anchors),
+                "title": req.title,
+                "section": req.section,
+                "designation": req.designation or "",
+                "note": req.note,
+                "status": status,
+                "status_label": labels[status],
+                "not_covered": req.outside or "",
+                "applicability": rr.applicability,
+                "applicability_note": rr.applicability_note,
+                "controls": [cid for cid in rr.controls if cid in controls],
+                "conflict": rr.conflict,
+                "objectives": objectives,
+                "verdict_reason": verdict_reason(rr.status.value, objectives),
+            }
+            view["summary"] = (
+                view["verdict_reason"] if req.outside is None else f"Outside this tool's scope: {req.outside}"
             )
+            view["narrative"] = narrative.requirement_narrative(view, ev_rows)
+            by_section[req.section].append(view)
         for sec in self.fw.sections:
             reqs = by_section.get(sec.id, [])
             counts = Counter(r["status"] for r in reqs)
@@ -256,6 +270,64 @@ class _Builder:
                 }
             )
         return sections
+
+    def objective(self, o: ObjectiveResult) -> dict[str, Any]:
+        by_check: dict[str, list[Finding]] = defaultdict(list)
+        for f in o.findings:
+            by_check[f.check].append(f)
+        evidence_ids: dict[str, None] = {}
+        check_results = []
+        for check_id, found in by_check.items():
+            meta = self.catalog.checks.get(check_id)
+            title = meta.title if meta else check_id
+            counts = Counter(f.status.value for f in found)
+            for f in found:
+                for eid in f.evidence:
+                    evidence_ids.setdefault(eid, None)
+            check_results.append(
+                {
+                    "id": check_id,
+                    "title": title,
+                    "counts": {s.value: counts.get(s.value, 0) for s in FINDING_ORDER},
+                    "sentence": narrative.check_sentence(check_id, title, found, self.names),
+                }
+            )
+        answers = []
+        for a in o.answers:
+            att = self.attestations.get(a.control_id)
+            answers.append(
+                {
+                    "question": a.question_id,
+                    "value": a.value,
+                    "narrative": a.narrative,
+                    "by": a.answered_by,
+                    "at": iso(a.answered_at),
+                    "attestation": {"by": att.attested_by, "at": iso(att.attested_at)} if att else None,
+                }
+            )
+        return {
+            "id": o.id,
+            "text": o.objective.text,
+            "status": o.status.value,
+            "status_label": OBJECTIVE_LABELS[o.status.value],
+            "basis": o.basis.value,
+            "basis_label": narrative.BASIS_WORDS[o.basis.value],
+            "reason": o.reason,
+            "checks": list(o.objective.checks),
+            "questions": list(o.objective.questions),
+            "controls": list(o.controls),
+            "evidence": list(evidence_ids),
+            "check_results": check_results,
+            "answers": answers,
+            "unanswered": list(o.unanswered),
+            "documents": [
+                {"filename": d.filename, "sha256": d.sha256, "control": d.control_id or ""} for d in o.documents
+            ],
+            "expected_documents": list(o.objective.documents),
+            "document_missing": o.document_missing,
+            "limits": o.objective.limits,
+            "conflict": o.conflict,
+        }
 
     # summary ------------------------------------------------------------------------------------
 
@@ -300,6 +372,17 @@ class _Builder:
         sections = self.requirements(controls)
         inventory = self.inventory.as_dict()
         gaps = [evidence_row(ev) for ev in self.evidence if ev.status in GAP_STATUSES]
+        in_use = {
+            ev.scope.region
+            for ev in self.evidence
+            if ev.source.value == "aws"
+            and ev.resource
+            and applicability.is_region(ev.scope.region)
+            and ev.status.value == "collected"
+        }
+        bound = (
+            applicability.boundary(self.eng.info().applicability, in_use) if self.fid.startswith("fedramp") else None
+        )
         gap_counts = Counter(g["status"] for g in gaps)
         return {
             "schema": SCHEMA,
@@ -313,8 +396,8 @@ class _Builder:
                 "publisher": self.fw.publisher,
                 "description": self.fw.description,
             },
-            "status_labels": STATUS_LABELS,
-            "summary": executive_summary(self.catalog, controls, sections, self.findings),
+            "status_labels": {**STATUS_LABELS, **requirement_labels(self.fw)},
+            "summary": executive_summary(self.catalog, controls, sections, self.findings, self.fw),
             "environment": inventory,
             "sections": sections,
             "controls": controls,
@@ -325,6 +408,12 @@ class _Builder:
                 if r["status"] == NOT_COVERED
             ],
             "concepts": self.concepts(controls),
+            "boundary": bound,
+            "applicability": {
+                k: list(v)
+                for k, v in sorted(self.eng.info().applicability.items())
+                if (spec := self.catalog.applicability.get(k)) is None or spec.framework == self.fid
+            },
             "evidence": [evidence_row(ev) for ev in self.evidence],
             "collection_gaps": {
                 "records": gaps,

@@ -66,6 +66,7 @@ def engagement_part(
         "created_by": info.created_by,
         "period_start": info.period_start,
         "period_end": info.period_end,
+        "applicability": {k: list(v) for k, v in sorted(info.applicability.items())},
         "as_of": iso(stamp),
         "evidence_from": iso(min(collected)) if collected else "",
         "evidence_to": iso(max(collected)) if collected else "",

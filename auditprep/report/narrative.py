@@ -169,3 +169,89 @@ def control_paragraphs(view: dict[str, Any]) -> list[str]:
             "configuration or the answer changes."
         )
     return paras
+
+
+# --- requirement narratives, written from the objectives ------------------------------------------
+
+BASIS_WORDS = {
+    "automated": "automated evidence",
+    "document": "an attached document",
+    "attested": "the team's answer alone",
+    "none": "nothing yet",
+}
+
+DEFAULT_LIMITS = {
+    "automated": (
+        "This is the configuration at the time it was collected; it does not show that the setting held "
+        "throughout the period, nor that anyone acted on what it produces."
+    ),
+    "document": "The document is the team's; auditprep records its hash but does not judge its content.",
+    "attested": "No collected evidence or attached document verifies the answer; it is the team's statement.",
+    "none": "",
+}
+
+
+def _day(value: str) -> str:
+    return value[:10] if value else ""
+
+
+def objective_paragraphs(obj: Mapping[str, Any], evidence: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """What was examined, what it shows, what it does not show, what the team attests, what is open."""
+    out: list[str] = []
+    rows = [evidence[e] for e in obj["evidence"] if e in evidence]
+    if rows:
+        ops = sorted({r["operation"] for r in rows})
+        scopes = sorted({r["scope"] for r in rows})
+        times = sorted(r["collected_at"] for r in rows)
+        span = _day(times[0]) if _day(times[0]) == _day(times[-1]) else f"{_day(times[0])} to {_day(times[-1])}"
+        more = f" and {len(ops) - 4} more call(s)" if len(ops) > 4 else ""
+        out.append(
+            f"Examined: {join_words(ops[:4])}{more} in {join_words(scopes[:4])}"
+            f"{f' and {len(scopes) - 4} more scope(s)' if len(scopes) > 4 else ''}, collected {span} "
+            f"({plural(len(rows), 'evidence record')})."
+        )
+    shows = [c["sentence"] for c in obj["check_results"] if c["sentence"]]
+    if shows:
+        out.append("Shows: " + " ".join(shows))
+    elif obj["checks"]:
+        out.append("Shows: the named checks have no results for this engagement yet.")
+    limits = obj["limits"] or DEFAULT_LIMITS.get(obj["basis"], "")
+    if limits:
+        out.append("Does not show: " + limits)
+    for a in obj["answers"]:
+        said = f" \u201c{a['narrative']}\u201d" if a["narrative"] else ""
+        att = a.get("attestation")
+        attested = f" Attested by {att['by']} on {_day(att['at'])}." if att else " Not attested by a second person."
+        out.append(
+            f"Team: {a['by']} answered \u201c{a['value']}\u201d to {a['question']} on {_day(a['at'])}.{said}{attested}"
+        )
+    if obj["unanswered"]:
+        out.append("Not answered yet: " + join_words(obj["unanswered"]) + ".")
+    if obj["documents"]:
+        names = [f"{d['filename']} ({d['sha256'][:12]})" for d in obj["documents"]]
+        out.append("Documents attached: " + join_words(names) + ".")
+    elif obj["expected_documents"]:
+        out.append("Documents that would verify it: " + "; ".join(obj["expected_documents"]) + " (none attached).")
+    if obj["document_missing"]:
+        out.append("The answer refers to a document, but no document is attached to its control.")
+    if obj["status"] not in ("met", "not_applicable"):
+        out.append("Open: " + obj["reason"])
+    return out
+
+
+def requirement_narrative(req: Mapping[str, Any], evidence: Mapping[str, Mapping[str, Any]]) -> str:
+    """The whole narrative of one requirement as plain text (the JSON report's ``narrative``)."""
+    if req["status"] == "not_covered":
+        return f"{req['id']} ({req['title']}) is outside this tool's scope: {req['not_covered']}"
+    if req["status"] == "not_applicable" and req["applicability"]:
+        return f"{req['id']} ({req['title']}) does not apply to this engagement: {req['applicability']}"
+    paras = []
+    for i, obj in enumerate(req["objectives"], 1):
+        basis = BASIS_WORDS.get(obj["basis"], obj["basis"])
+        head = f"Objective {i} ({obj['status_label'].lower()}, on {basis}): {obj['text']}"
+        lines = obj["narrative"] if "narrative" in obj else objective_paragraphs(obj, evidence)
+        paras.append(" ".join([head, *lines]))
+    if req["applicability_note"]:
+        paras.append(req["applicability_note"])
+    paras.append(f"Verdict: {req['status_label']}. {req['verdict_reason']}")
+    return "\n\n".join(paras)

@@ -18,12 +18,15 @@ NS = "urn:auditprep:oscal"
 _NAMESPACE = uuid.UUID("6f1c2b1e-3d4a-5b6c-8d7e-9f0a1b2c3d4e")
 
 # requirement status -> (objective state, objective reason, implementation status)
-_STATE = {
+# verdict -> (objective state, reason, implementation status). The implementation status is what the
+# team stated; it is left out where nobody stated one (never "planned" on the tool's own initiative).
+_STATE: dict[str, tuple[str, str, str | None]] = {
     "in_place": ("satisfied", "pass", "implemented"),
-    "partial": ("not-satisfied", "fail", "partial"),
-    "not_in_place": ("not-satisfied", "fail", "planned"),
-    "exception": ("not-satisfied", "other", "alternative"),
-    "not_evaluated": ("not-satisfied", "other", "planned"),
+    "in_place_ccw": ("satisfied", "pass", "alternative"),
+    "attested": ("not-satisfied", "other", "implemented"),
+    "not_in_place": ("not-satisfied", "fail", None),
+    "not_tested": ("not-satisfied", "other", None),
+    "exception": ("not-satisfied", "other", None),
     "not_applicable": ("satisfied", "other", "not-applicable"),
 }
 
@@ -158,7 +161,7 @@ def build_oscal(ctx: dict[str, Any]) -> dict[str, Any]:
             token = control_token(fw["id"], req["id"])
             reviewed.append({"control-id": token})
             state, reason, impl = _STATE[req["status"]]
-            paragraphs = [req["summary"]] + [p for cid in req["controls"] for p in controls[cid]["narrative"][:1]]
+            paragraphs = req["narrative"].split("\n\n")
             finding: dict[str, Any] = {
                 "uuid": _uuid(seed, "finding", req["id"]),
                 "title": f"{fw['name']} {req['id']} {req['title']}",
@@ -169,9 +172,10 @@ def build_oscal(ctx: dict[str, Any]) -> dict[str, Any]:
                     "target-id": token,
                     "title": req["title"],
                     "status": {"state": state, "reason": reason, "remarks": req["status_label"]},
-                    "implementation-status": {"state": impl},
                 },
             }
+            if impl is not None:
+                finding["target"]["implementation-status"] = {"state": impl}
             related = [{"observation-uuid": obs_of[cid]} for cid in req["controls"] if cid in obs_of]
             if related:
                 finding["related-observations"] = related

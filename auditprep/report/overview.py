@@ -6,8 +6,9 @@ from collections import Counter
 from typing import Any
 
 from auditprep.catalog import Catalog
-from auditprep.models import Finding, FindingStatus, Severity
+from auditprep.models import Finding, FindingStatus, Framework, Severity
 from auditprep.posture import Status
+from auditprep.verdicts import DEFAULT_LABELS, VERDICT_ORDER
 
 NOT_COVERED = "not_covered"
 STATUS_ORDER = (
@@ -18,7 +19,48 @@ STATUS_ORDER = (
     Status.NOT_EVALUATED,
     Status.NOT_APPLICABLE,
 )
-REQUIREMENT_STATUSES = [s.value for s in STATUS_ORDER] + [NOT_COVERED]
+REQUIREMENT_STATUSES = [v.value for v in VERDICT_ORDER]
+OBJECTIVE_LABELS = {
+    "met": "Met",
+    "attested": "Attested, not verified",
+    "not_met": "Not met",
+    "not_tested": "Not tested",
+    "not_applicable": "Not applicable",
+    "exception": "Exception",
+}
+
+
+def requirement_labels(fw: Framework) -> dict[str, str]:
+    """Verdict labels in the framework's own vocabulary (FedRAMP: Satisfied / Other than satisfied)."""
+    return {**DEFAULT_LABELS, **fw.status_labels}
+
+
+def verdict_reason(status: str, objectives: list[dict[str, Any]]) -> str:
+    """One sentence on why the requirement has its verdict, naming the objectives that decide it."""
+
+    def ids(*statuses: str) -> str:
+        picked = [o["id"].split("#")[-1] for o in objectives if o["status"] in statuses]
+        return ", ".join(picked)
+
+    n = len(objectives)
+    if status == "in_place":
+        return f"Every objective ({n}) is met on automated evidence or an attached document."
+    if status == "attested":
+        return (
+            f"Objective(s) {ids('attested')} of {n} rest on the team's answers alone; an assessor has to verify "
+            "them before the requirement can count as in place."
+        )
+    if status == "not_in_place":
+        return f"Objective(s) {ids('not_met')} of {n} are not met."
+    if status == "exception":
+        return f"Objective(s) {ids('exception')} of {n} are not met and covered by a recorded, expiring exception."
+    if status == "not_tested":
+        return f"Objective(s) {ids('not_tested')} of {n} have not been shown either way yet."
+    if status == "not_applicable":
+        return "No objective applies to this engagement."
+    return ""
+
+
 FINDING_ORDER = (
     FindingStatus.FAIL,
     FindingStatus.WARN,
@@ -35,6 +77,7 @@ def executive_summary(
     controls: dict[str, dict[str, Any]],
     sections: list[dict[str, Any]],
     findings: list[Finding],
+    fw: Framework,
 ) -> dict[str, Any]:
     """Counts by status, theme and section; the top gaps; what was not evaluated and why."""
     reqs = [r for s in sections for r in s["requirements"]]
@@ -101,6 +144,8 @@ def executive_summary(
         "requirements": {s: req_counts.get(s, 0) for s in REQUIREMENT_STATUSES},
         "controls": {s.value: ctl_counts.get(s.value, 0) for s in STATUS_ORDER},
         "requirement_total": len(reqs),
+        "requirement_total_note": fw.total_note,
+        "applicable": sum(1 for r in reqs if r["status"] not in (NOT_COVERED, "not_applicable")),
         "control_total": len(controls),
         "covered": covered,
         "not_covered": len(reqs) - covered,

@@ -14,6 +14,9 @@ CSV_COLUMNS = (
     "requirement_title",
     "designation",
     "requirement_status",
+    "objectives",
+    "applicability",
+    "requirement_narrative",
     "control_id",
     "control_title",
     "theme",
@@ -74,6 +77,9 @@ def _row(ctx: dict[str, Any], section: dict[str, Any], req: dict[str, Any], c: d
         "requirement_title": req["title"],
         "designation": req["designation"],
         "requirement_status": req["status"],
+        "objectives": "; ".join(f"{o['id']} {o['status']} ({o['basis']})" for o in req["objectives"]),
+        "applicability": req["applicability"] or req["applicability_note"],
+        "requirement_narrative": req["narrative"],
         "not_covered_reason": req["not_covered"],
     }
     if c is None:

@@ -12,7 +12,7 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,6 +60,29 @@ class EngagementInfo:
     created_by: str
     period_start: str
     period_end: str
+    # facts that decide applicability: pci.entity -> ("service-provider",), fedramp.regions -> (...)
+    applicability: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+
+def same_person(a: str, b: str) -> bool:
+    """Names compared as people write them: case, spacing and an '<email>' part do not matter."""
+
+    def norm(x: str) -> str:
+        return " ".join(x.split("<", 1)[0].split()).casefold()
+
+    return norm(a) == norm(b)
+
+
+def _applicability(raw: str) -> dict[str, tuple[str, ...]]:
+    if not raw:
+        return {}
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise EngagementError("the engagement's applicability record is not valid JSON; it was altered.") from None
+    if not isinstance(data, dict):
+        raise EngagementError("the engagement's applicability record is not a mapping; it was altered.")
+    return {str(k): tuple(str(v) for v in (vals if isinstance(vals, list) else [vals])) for k, vals in data.items()}
 
 
 @dataclass(frozen=True)
@@ -334,10 +357,11 @@ class Engagement:
             created_by=meta.get("created_by", ""),
             period_start=meta.get("period_start", ""),
             period_end=meta.get("period_end", ""),
+            applicability=_applicability(meta.get("applicability", "")),
         )
 
     def set_meta(self, actor: str, **values: str) -> None:
-        allowed = {"name", "organisation", "period_start", "period_end"}
+        allowed = {"name", "organisation", "period_start", "period_end", "applicability"}
         unknown = set(values) - allowed
         if unknown:
             raise EngagementError(f"unknown engagement setting(s): {', '.join(sorted(unknown))}.")
@@ -425,6 +449,19 @@ class Engagement:
             "attested_at": iso(att.attested_at),
             "reattest_days": att.reattest_days,
         }
+        answered_by = {
+            r[0]
+            for r in self._query(
+                "SELECT answered_by FROM answers WHERE id IN (SELECT MAX(id) FROM answers WHERE control_id = ? "
+                "GROUP BY question_id)",
+                (att.control_id,),
+            )
+        }
+        if any(same_person(att.attested_by, who) for who in answered_by):
+            raise EngagementError(
+                f"{att.attested_by} answered {att.control_id} and cannot also attest it; another person must attest "
+                "(segregation of duties)."
+            )
         with self._tx() as cur:
             seq = self._event(cur, att.attested_by, "attestation.add", att.control_id, rec)
             cur.execute(

@@ -35,7 +35,7 @@ from auditprep.models import (
 )
 from auditprep.posture import ControlPosture, Posture, control_posture
 from auditprep.store import Engagement
-from auditprep.store.engagement import Attachment, Run
+from auditprep.store.engagement import Attachment, Run, same_person
 from auditprep.tui.review_notes import ReviewNotes
 
 
@@ -184,9 +184,45 @@ class Session:
         with self._lock:
             if self._posture is None:
                 self._posture = Posture.compute(
-                    self.catalog, self.answers(), self.findings(), self.exceptions(), self.now()
+                    self.catalog,
+                    self.answers(),
+                    self.findings(),
+                    self.exceptions(),
+                    self.now(),
+                    attachments=self.attachments(),
+                    applicability=self.info.applicability,
                 )
             return self._posture
+
+    def verdict_line(self, fid: str) -> str:
+        """Requirement verdicts of one framework, against the standard's own count."""
+        from collections import Counter
+
+        reqs = self.posture().requirements(fid)
+        counts = Counter(r.status.value for r in reqs)
+        parts = [
+            f"{counts['in_place'] + counts['in_place_ccw']} in place (verified)",
+            f"{counts['attested']} attested, not verified",
+            f"{counts['not_in_place']} not in place",
+            f"{counts['not_tested']} not tested",
+            f"{counts['not_applicable']} not applicable",
+            f"{counts['not_covered']} outside this tool",
+        ]
+        if counts["exception"]:
+            parts.insert(3, f"{counts['exception']} under an exception")
+        return f"Requirements ({len(reqs)} in the standard): " + ", ".join(parts) + "."
+
+    def scope_text(self) -> str:
+        info = self.info
+        period = f"{info.period_start} to {info.period_end}" if info.period_start else "not set"
+        lines = [f"Assessment period: {period}"]
+        facts = info.applicability
+        keys = [k for k, spec in sorted(self.catalog.applicability.items()) if spec.framework in self.frameworks]
+        for key in keys:
+            lines.append(f"{key} = {', '.join(facts.get(key, ())) or 'not set'}")
+        if any(k not in facts for k in keys):
+            lines.append("Set facts with: auditprep applicability ENGAGEMENT KEY=VALUE")
+        return "\n".join(lines)
 
     def control_posture(self, control_id: str) -> ControlPosture:
         return self.posture().controls[control_id]
@@ -319,6 +355,14 @@ class Session:
             raise InvalidInput(f"Answer whether {control_id} is in place before attesting it.", title="Not answered")
         if not 1 <= reattest_days <= 3650:
             raise InvalidInput("Re-attest after between 1 and 3650 days.")
+        mine = [
+            a for a in self.answers().values() if a.control_id == control_id and same_person(a.answered_by, self.actor)
+        ]
+        if mine:
+            raise InvalidInput(
+                f"You answered {control_id}, so another person must attest it (segregation of duties).",
+                title="Segregation of duties",
+            )
         att = Attestation(
             control_id=control_id, attested_by=self.actor, attested_at=self.now(), reattest_days=reattest_days
         )

@@ -44,6 +44,9 @@ class DashboardScreen(SectionScreen):
                     )
                     rows, total = self._rows(fid)
                     yield ProgressTable(rows, total, id=f"fw-{fid}")
+                    yield Static(
+                        self.session.verdict_line(fid), id=f"fw-{fid}-verdicts", classes="verdicts", markup=False
+                    )
                 if not self.session.frameworks:
                     yield Static("This engagement names no framework the questionnaires know.")
             with Vertical(id="dash-side"):
@@ -51,6 +54,8 @@ class DashboardScreen(SectionScreen):
                 yield OptionList(id="next-steps")
                 yield Label("Last collection", classes="heading")
                 yield Static("Reading the evidence…", id="collection", markup=False)
+                yield Label("Period and applicability", classes="heading")
+                yield Static(self.session.scope_text(), id="scope", markup=False)
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -74,6 +79,7 @@ class DashboardScreen(SectionScreen):
         for fid in self.session.frameworks:
             rows, total = self._rows(fid)
             self.query_one(f"#fw-{fid}", ProgressTable).update_rows(rows, total)
+            self.query_one(f"#fw-{fid}-verdicts", Static).update(self.session.verdict_line(fid))
         self._show_next_steps()
         if self.session.evidence_revision != self._evidence_seen:
             self._evidence_seen = self.session.evidence_revision
