@@ -231,7 +231,8 @@ class Posture:
                 answer_controls = {
                     catalog.question_controls[q] for q in obj.questions if q in catalog.question_controls
                 }
-                documents = [d for cid in sorted(answer_controls) for d in docs.get(cid, ())]
+                # a document verifies an objective only where the objective says which documents speak to it
+                documents = [d for cid in sorted(answer_controls) for d in docs.get(cid, ())] if obj.documents else []
                 exception = next(
                     (self.controls[c].exception for c in ocids if c in self.controls and self.controls[c].exception),
                     None,

@@ -167,3 +167,10 @@ def test_custom_control_mappings_become_objectives(mini: Path, tmp_path: Path) -
     assert [o.questions for o in objectives][-1] == ("ORG-01.status",)
     assert "ORG-01" in catalog.requirement_controls["pci-dss"]["2.2.1"]
     assert catalog.controls["ORG-01"].mappings == {"pci-dss": ("2.2.1",)}
+
+
+def test_a_document_verifies_only_objectives_that_expect_documents(mini: Path) -> None:
+    ans = answers(status="yes", reviewed="2026-10-01")
+    found = verdicts(mini, ans, [], docs=[Doc("HRD-01")])
+    assert found["2.2.1"].status is Verdict.IN_PLACE  # its objective names a configuration standard
+    assert found["12.9.1"].status is Verdict.ATTESTED  # its objective names no document kind

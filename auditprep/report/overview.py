@@ -36,26 +36,26 @@ def requirement_labels(fw: Framework) -> dict[str, str]:
 
 
 def verdict_reason(status: str, objectives: list[dict[str, Any]]) -> str:
-    """One sentence on why the requirement has its verdict, naming the objectives that decide it."""
+    """Why the requirement has its verdict, naming the objectives that decide it and what each lacks."""
 
-    def ids(*statuses: str) -> str:
-        picked = [o["id"].split("#")[-1] for o in objectives if o["status"] in statuses]
-        return ", ".join(picked)
+    def deciding(*statuses: str) -> str:
+        picked = [o for o in objectives if o["status"] in statuses]
+        return " ".join(f"Objective {o['id'].split('#')[-1]}: {o['reason']}" for o in picked)
 
     n = len(objectives)
     if status == "in_place":
         return f"Every objective ({n}) is met on automated evidence or an attached document."
     if status == "attested":
         return (
-            f"Objective(s) {ids('attested')} of {n} rest on the team's answers alone; an assessor has to verify "
-            "them before the requirement can count as in place."
+            "The team's answers stand, but an assessor has to verify them before the requirement counts as "
+            "in place. " + deciding("attested")
         )
     if status == "not_in_place":
-        return f"Objective(s) {ids('not_met')} of {n} are not met."
+        return deciding("not_met")
     if status == "exception":
-        return f"Objective(s) {ids('exception')} of {n} are not met and covered by a recorded, expiring exception."
+        return deciding("exception")
     if status == "not_tested":
-        return f"Objective(s) {ids('not_tested')} of {n} have not been shown either way yet."
+        return deciding("not_tested")
     if status == "not_applicable":
         return "No objective applies to this engagement."
     return ""

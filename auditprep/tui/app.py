@@ -170,6 +170,35 @@ class AuditprepApp(App[int]):
 
     def on_mount(self) -> None:
         self._handle_signals(True)
+        if self._actor is None and not self.review_mode and self._unnamed():
+            from auditprep.tui.dialogs.forms import NameDialog
+
+            self.push_screen(NameDialog(), self._named)
+            return
+        self._start()
+
+    @staticmethod
+    def _unnamed() -> bool:
+        from auditprep.errors import AuditprepError
+        from auditprep.identity import person
+
+        try:
+            return person() is None
+        except AuditprepError:
+            return True
+
+    def _named(self, settings: dict[str, str] | None) -> None:
+        from auditprep.errors import AuditprepError
+        from auditprep.identity import save_settings
+
+        if settings:
+            try:
+                save_settings(settings)
+            except (AuditprepError, OSError) as exc:
+                self.notify(f"Your name could not be saved: {exc}", severity="warning")
+        self._start()
+
+    def _start(self) -> None:
         if self._start_path is not None:
             self.open_engagement(self._start_path, review=self.review_mode, review_file=self.review_file)
         else:

@@ -223,3 +223,40 @@ class NoteDialog(FormDialog):
         if not text:
             raise InvalidInput("Write the comment first.")
         return text
+
+
+class NameDialog(FormDialog):
+    """First start: who is using auditprep, so answers and attestations carry a real name."""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog-box"):
+            yield Label("Who are you?", classes="dialog-title")
+            yield Label(
+                "Every answer, attestation and exception records the person who made it, and an assessor reads "
+                "those names in the report. This is saved in your auditprep settings (change it later with "
+                "'auditprep config set name ...').",
+                classes="dialog-text",
+                markup=False,
+            )
+            yield Label("Your name")
+            yield Input(id="name", placeholder="Dana Reyes")
+            yield Label("Email (optional)")
+            yield Input(id="email", placeholder="dana@example.com")
+            yield Label("", classes="problem")
+            yield buttons("Save")
+
+    def on_mount(self) -> None:
+        self.query_one("#name", Input).focus()
+
+    def input_submitted(self, field: Input) -> None:
+        if field.id == "name":
+            self.query_one("#email", Input).focus()
+        else:
+            self.action_submit()
+
+    def submit(self) -> dict[str, str]:
+        name = self.query_one("#name", Input).value.strip()
+        email = self.query_one("#email", Input).value.strip()
+        if not name:
+            raise InvalidInput("Write your name; it is what the report shows beside your answers.")
+        return {"name": name, **({"email": email} if email else {})}
