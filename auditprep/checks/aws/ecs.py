@@ -250,7 +250,15 @@ def service_platform_version(view: EvidenceView) -> Iterator[Result]:
 def service_exec_enabled(view: EvidenceView) -> Iterator[Result]:
     clusters = {ev.resource: ev for ev in view.items(CLUSTER)}
     for ev in view.items(SERVICE):
-        if ev.data.get("enableExecuteCommand") is not True:
+        enabled = ev.data.get("enableExecuteCommand")
+        if enabled is None:
+            yield unknown(
+                ev,
+                f"{_svc(ev)}: whether it allows interactive ECS Exec sessions is not shown, because "
+                "ecs:DescribeServices did not report enableExecuteCommand.",
+            )
+            continue
+        if enabled is not True:
             yield passed(ev, f"{_svc(ev)} does not allow interactive ECS Exec sessions into its containers.")
             continue
         cluster = clusters.get(ev.data.get("clusterArn", ""))

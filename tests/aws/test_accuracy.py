@@ -1,0 +1,102 @@
+"""Checks judged against AWS's real behaviour: defaults that pass, fields that were not shown, and
+sentences that say exactly what failed. Each test seeds a small estate in the moto server, runs
+the real collector over HTTP and evaluates the real checks.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from auditprep.collect.aws import collect_aws
+from auditprep.models import CallStatus, Finding, FindingStatus
+
+from .test_collect import findings_of
+from .world import R1, R2, client
+
+PASS, FAIL, WARN, NOT_EVALUATED = FindingStatus.PASS, FindingStatus.FAIL, FindingStatus.WARN, FindingStatus.NOT_EVALUATED
+
+
+def collect(sessions, regions=(R1,)):
+    out = collect_aws(regions=list(regions), session_factory=sessions, max_rps=500)
+    return out, findings_of(out)
+
+
+def of(findings: list[Finding], check_id: str, region: str | None = None) -> list[Finding]:
+    return [f for f in findings if f.check == check_id and (region is None or f.scope.region == region)]
+
+
+# --- CloudTrail ------------------------------------------------------------------------------------
+
+
+def test_a_trail_without_custom_selectors_records_all_management_events(aws, sessions):
+    client("s3", R1).create_bucket(Bucket="trail-bucket")
+    ct = client("cloudtrail", R1)
+    ct.create_trail(Name="main", S3BucketName="trail-bucket", IsMultiRegionTrail=True)
+    ct.start_logging(Name="main")
+    out, findings = collect(sessions)
+    trail = next(e for e in out.evidence if e.kind == "aws.cloudtrail.trail" and e.resource)
+    assert trail.data["EventSelectors"] == [] and trail.data["AdvancedEventSelectors"] == []
+    found = of(findings, "aws.cloudtrail.multi_region", R1)
+    assert [f.status for f in found] == [PASS], [f.message for f in found]
+    assert "default" in found[0].message
+
+
+def test_a_failing_trail_says_which_condition_failed(aws, sessions):
+    client("s3", R1).create_bucket(Bucket="trail-bucket")
+    ct = client("cloudtrail", R1)
+    ct.create_trail(Name="local", S3BucketName="trail-bucket")  # single-region, never started
+    ct.create_trail(Name="writes-only", S3BucketName="trail-bucket", IsMultiRegionTrail=True)
+    ct.start_logging(Name="writes-only")
+    ct.put_event_selectors(
+        TrailName="writes-only", EventSelectors=[{"ReadWriteType": "WriteOnly", "IncludeManagementEvents": True}]
+    )
+    ct.create_trail(Name="data-only", S3BucketName="trail-bucket", IsMultiRegionTrail=True)
+    ct.start_logging(Name="data-only")
+    ct.put_event_selectors(
+        TrailName="data-only", EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": False}]
+    )
+    _, findings = collect(sessions)
+    found = of(findings, "aws.cloudtrail.multi_region", R1)
+    assert [f.status for f in found] == [FAIL]
+    message = found[0].message
+    assert "trail local: single-region, not logging" in message
+    assert "trail writes-only: records only read or only write management events" in message
+    assert "trail data-only: management events excluded" in message
+
+
+# --- ECS Exec ----------------------------------------------------------------------------------------
+
+
+def test_ecs_exec_not_reported_is_not_evaluated_never_passed(aws, sessions):
+    # moto's DescribeServices answers enableExecuteCommand as null: the field was not shown
+    ecs = client("ecs", R1)
+    ecs.create_cluster(clusterName="prod")
+    ecs.register_task_definition(family="web", containerDefinitions=[{"name": "app", "image": "a", "memory": 64}])
+    ecs.create_service(cluster="prod", serviceName="web", taskDefinition="web", desiredCount=0, launchType="EC2")
+    out, findings = collect(sessions)
+    svc = next(e for e in out.evidence if e.kind == "aws.ecs.service" and e.resource)
+    assert svc.data.get("enableExecuteCommand") is None
+    found = of(findings, "aws.ecs.service_exec_enabled", R1)
+    assert [f.status for f in found] == [NOT_EVALUATED]
+    assert "enableExecuteCommand" in found[0].message and "not shown" in found[0].message
+
+
+# --- EKS secrets ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("version", "phrase"),
+    [("1.30", "key AWS owns (the default since Kubernetes 1.28)"), ("1.27", "default envelope encryption (from 1.28) does not apply")],
+)
+def test_eks_without_a_customer_key_is_judged_by_what_eks_does_by_default(aws, sessions, version, phrase):
+    client("eks", R1).create_cluster(
+        name="plain",
+        version=version,
+        roleArn="arn:aws:iam::123456789012:role/eks",
+        resourcesVpcConfig={"subnetIds": ["subnet-1"]},
+    )
+    _, findings = collect(sessions)
+    found = of(findings, "aws.eks.secrets_encryption", R1)
+    assert [f.status for f in found] == [FAIL]
+    assert "no customer-managed KMS key" in found[0].message and phrase in found[0].message
+    assert "does not envelope-encrypt" not in found[0].message
