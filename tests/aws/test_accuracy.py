@@ -10,7 +10,7 @@ import pytest
 from auditprep.collect.aws import collect_aws
 from auditprep.models import CallStatus, Finding, FindingStatus
 
-from .test_collect import findings_of
+from .test_collect import collected, findings_of  # noqa: F401 - the shared collection
 from .world import R1, R2, client
 
 PASS, FAIL, WARN, NOT_EVALUATED = FindingStatus.PASS, FindingStatus.FAIL, FindingStatus.WARN, FindingStatus.NOT_EVALUATED
@@ -100,3 +100,15 @@ def test_eks_without_a_customer_key_is_judged_by_what_eks_does_by_default(aws, s
     assert [f.status for f in found] == [FAIL]
     assert "no customer-managed KMS key" in found[0].message and phrase in found[0].message
     assert "does not envelope-encrypt" not in found[0].message
+
+
+# --- Inspector deadlines --------------------------------------------------------------------------
+
+
+def test_patch_deadline_counts_from_publication_not_first_observation(collected):
+    # the planted critical was first seen 5 days ago on a fresh image, but published 200 days ago
+    bad = collected.of("aws.inspector.critical_age", collected.world.names["image_bad"])
+    assert [f.status for f in bad] == [FAIL]
+    assert "200 days old, counted from its publication by NVD on" in bad[0].message
+    good = collected.of("aws.inspector.critical_age", collected.world.names["image_good"])
+    assert [f.status for f in good] == [PASS]

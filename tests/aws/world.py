@@ -449,7 +449,7 @@ def _plant_tls(w: World) -> None:
 
 
 def _plant_inspector_findings(w: World, moto_api: Any) -> None:
-    def finding(n: int, severity: str, age_days: int, digest: str, repo: str) -> dict[str, Any]:
+    def finding(n: int, severity: str, seen_days: int, published_days: int, digest: str, repo: str) -> dict[str, Any]:
         return {
             "findingArn": f"arn:aws:inspector2:{R1}:{ACCOUNT_A}:finding/{n:032x}",
             "awsAccountId": ACCOUNT_A,
@@ -457,13 +457,14 @@ def _plant_inspector_findings(w: World, moto_api: Any) -> None:
             "title": f"CVE-2024-{n:04d} - openssl",
             "severity": severity,
             "status": "ACTIVE",
-            "firstObservedAt": (NOW - dt.timedelta(days=age_days)).timestamp(),
+            "firstObservedAt": (NOW - dt.timedelta(days=seen_days)).timestamp(),
             "lastObservedAt": NOW.timestamp(),
             "description": "a vulnerable package",
             "remediation": {"recommendation": {"text": "upgrade"}},
             "packageVulnerabilityDetails": {
                 "vulnerabilityId": f"CVE-2024-{n:04d}",
                 "source": "NVD",
+                "vendorCreatedAt": (NOW - dt.timedelta(days=published_days)).timestamp(),
                 "vulnerablePackages": [{"name": "openssl", "version": "3.0.1"}],
             },
             "resources": [
@@ -487,8 +488,9 @@ def _plant_inspector_findings(w: World, moto_api: Any) -> None:
         {
             "results": [
                 [
-                    finding(1, "CRITICAL", 45, w.digests["bad"], "app-bad"),  # overdue for PCI 6.3.3 and RA-5
-                    finding(2, "MEDIUM", 20, w.digests["good"], "app-good"),  # within the 90-day window
+                    # a freshly built image carrying a months-old critical: overdue for PCI 6.3.3 and RA-5
+                    finding(1, "CRITICAL", 5, 200, w.digests["bad"], "app-bad"),
+                    finding(2, "MEDIUM", 20, 40, w.digests["good"], "app-good"),  # within the 90-day window
                 ]
             ],
             "account_id": ACCOUNT_A,
