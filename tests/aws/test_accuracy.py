@@ -112,3 +112,20 @@ def test_patch_deadline_counts_from_publication_not_first_observation(collected)
     assert "200 days old, counted from its publication by NVD on" in bad[0].message
     good = collected.of("aws.inspector.critical_age", collected.world.names["image_good"])
     assert [f.status for f in good] == [PASS]
+
+
+# --- KMS keys that are not there --------------------------------------------------------------------
+
+
+def test_a_referenced_key_that_does_not_exist_is_a_finding_about_its_user_not_a_gap(aws, sessions):
+    # moto gives a repository created with encryptionType KMS and no key a key ARN KMS cannot find
+    repo = client("ecr", R1).create_repository(
+        repositoryName="vault", encryptionConfiguration={"encryptionType": "KMS"}
+    )["repository"]
+    out, findings = collect(sessions)
+    key = repo["encryptionConfiguration"]["kmsKey"]
+    gaps = [e for e in out.evidence if e.kind == "aws.kms.key" and e.status is not CallStatus.COLLECTED]
+    assert gaps == [], [g.message for g in gaps]
+    found = of(findings, "aws.kms.rotation", R1)
+    assert [(f.status, f.resource) for f in found] == [(FAIL, repo["repositoryArn"])]
+    assert key in found[0].message and "does not exist or is not visible from this account" in found[0].message
