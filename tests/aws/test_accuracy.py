@@ -129,3 +129,21 @@ def test_a_referenced_key_that_does_not_exist_is_a_finding_about_its_user_not_a_
     found = of(findings, "aws.kms.rotation", R1)
     assert [(f.status, f.resource) for f in found] == [(FAIL, repo["repositoryArn"])]
     assert key in found[0].message and "does not exist or is not visible from this account" in found[0].message
+
+
+# --- ECR scanning -----------------------------------------------------------------------------------
+
+
+def test_a_repositorys_own_scan_on_push_is_reconciled_with_the_registry_answer(aws, sessions):
+    # moto's BatchGetRepositoryScanningConfiguration ignores the repository's own scanOnPush
+    ecr = client("ecr", R1)
+    ecr.create_repository(repositoryName="pushed", imageScanningConfiguration={"scanOnPush": True})
+    _, findings = collect(sessions)
+    found = of(findings, "aws.ecr.registry_scanning", R1)
+    assert [f.status for f in found] == [WARN], [f.message for f in found]
+    assert "on push only" in found[0].message and "pushed scans on push by its own setting" in found[0].message
+    ecr.create_repository(repositoryName="plain")
+    _, findings = collect(sessions)
+    found = of(findings, "aws.ecr.registry_scanning", R1)
+    assert [f.status for f in found] == [FAIL]
+    assert "by hand: plain." in found[0].message
