@@ -147,3 +147,15 @@ def test_a_repositorys_own_scan_on_push_is_reconciled_with_the_registry_answer(a
     found = of(findings, "aws.ecr.registry_scanning", R1)
     assert [f.status for f in found] == [FAIL]
     assert "by hand: plain." in found[0].message
+
+
+# --- Load balancer rules ------------------------------------------------------------------------------
+
+
+def test_http_listener_rules_are_judged_not_only_the_default_action(collected):
+    names = collected.world.names
+    forward = collected.of("aws.elb.http_redirect", names["listener_http_rule_forward"])
+    assert [f.status for f in forward] == [FAIL]
+    assert "rule 10 (path-pattern /api/*)" in forward[0].message
+    redirect = collected.of("aws.elb.http_redirect", names["listener_http_redirect"])
+    assert [f.status for f in redirect] == [PASS] and "1 rule(s)" in redirect[0].message

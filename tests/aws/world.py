@@ -443,9 +443,23 @@ def _plant_tls(w: World) -> None:
             Certificates=[{"CertificateArn": ok}],
         ),
     }
+    listeners["http_rule_forward"] = dict(Protocol="HTTP", Port=8081, DefaultActions=redirect)
     for label, kwargs in listeners.items():
         arn = elb.create_listener(LoadBalancerArn=lb_arn, **kwargs)["Listeners"][0]["ListenerArn"]
         w.names[f"listener_{label}"] = arn
+    # redirects by default, but one rule still serves an API path over plain HTTP
+    elb.create_rule(
+        ListenerArn=w.names["listener_http_rule_forward"],
+        Priority=10,
+        Conditions=[{"Field": "path-pattern", "Values": ["/api/*"]}],
+        Actions=forward,
+    )
+    elb.create_rule(
+        ListenerArn=w.names["listener_http_redirect"],
+        Priority=10,
+        Conditions=[{"Field": "path-pattern", "Values": ["/old/*"]}],
+        Actions=redirect,
+    )
 
 
 def _plant_inspector_findings(w: World, moto_api: Any) -> None:
