@@ -159,3 +159,19 @@ def test_http_listener_rules_are_judged_not_only_the_default_action(collected):
     assert "rule 10 (path-pattern /api/*)" in forward[0].message
     redirect = collected.of("aws.elb.http_redirect", names["listener_http_redirect"])
     assert [f.status for f in redirect] == [PASS] and "1 rule(s)" in redirect[0].message
+
+
+# --- Log retention -------------------------------------------------------------------------------------
+
+
+def test_every_log_group_is_judged_for_retention_saying_which_hold_container_logs(collected):
+    names = collected.world.names
+    orphan = collected.of("aws.logs.retention", names["log:/ecs/orphan"])
+    assert [f.status for f in orphan] == [FAIL]
+    assert "only 30 days" in orphan[0].message and "named like a container log group" in orphan[0].message
+    web = collected.of("aws.logs.retention", names["log:/ecs/web"])
+    assert [f.status for f in web] == [PASS] and "container workload logs, written by web-good:" in web[0].message
+    trail = collected.of("aws.logs.retention", names["log:/trail/org"])
+    assert "none of them a container workload" in trail[0].message
+    # encryption is still judged on the groups collected resources write to
+    assert collected.of("aws.logs.kms", names["log:/ecs/orphan"]) == []

@@ -104,6 +104,7 @@ def _plant_kms_and_logs(w: World) -> None:
         ("/aws/eks/eks-bad/cluster", 30, None),  # bad: 30 days, no KMS
         ("/aws/eks/eks-good/cluster", 731, rotating),
         ("/trail/org", 365, rotating),
+        ("/ecs/orphan", 30, None),  # bad: a container log group no collected resource references
     ):
         kwargs = {"kmsKeyId": key} if key else {}
         logs.create_log_group(logGroupName=name, **kwargs)

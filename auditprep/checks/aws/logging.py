@@ -152,11 +152,19 @@ def trail_cloudwatch(view: EvidenceView) -> Iterator[Result]:
 
 
 def _group(ev: Evidence) -> str:
-    writers = (ev.data.get("auditprep_derived") or {}).get("written_by") or []
-    return f"Log group {ev.resource_name} (written by {len(writers)} resource(s)) {where(ev.scope)}"
+    derived = ev.data.get("auditprep_derived") or {}
+    writers = derived.get("written_by") or []
+    container = derived.get("container_workload")
+    if container:
+        who = f"container workload logs, {container}"
+    elif writers:
+        who = f"written by {len(writers)} collected resource(s), none of them a container workload"
+    else:
+        who = "not written by any collected container workload"
+    return f"Log group {ev.resource_name} ({who}) {where(ev.scope)}"
 
 
-@check("aws.logs.retention", requires=[LOG_GROUP], absent="no collected resource writes to a log group here")
+@check("aws.logs.retention", requires=[LOG_GROUP], absent="no log group exists here")
 def retention(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(LOG_GROUP):
         if ev.data.get("exists") is False:
@@ -171,9 +179,16 @@ def retention(view: EvidenceView) -> Iterator[Result]:
             yield failed(ev, f"{_group(ev)} keeps events for only {days} days; twelve months are expected.")
 
 
+def _written(ev: Evidence) -> bool:
+    """Groups a collected resource writes to: the ones whose encryption this check judges."""
+    return bool((ev.data.get("auditprep_derived") or {}).get("written_by"))
+
+
 @check("aws.logs.kms", requires=[LOG_GROUP], absent="no collected resource writes to a log group here")
 def logs_kms(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(LOG_GROUP):
+        if not _written(ev):
+            continue
         if ev.data.get("exists") is False:
             yield unknown(ev, f"{_group(ev)} is referenced but does not exist yet.")
         elif ev.data.get("kmsKeyId"):
