@@ -175,3 +175,20 @@ def test_every_log_group_is_judged_for_retention_saying_which_hold_container_log
     assert "none of them a container workload" in trail[0].message
     # encryption is still judged on the groups collected resources write to
     assert collected.of("aws.logs.kms", names["log:/ecs/orphan"]) == []
+
+
+# --- Non-root ECS containers --------------------------------------------------------------------------
+
+
+def test_an_ecs_container_without_a_user_depends_on_its_image_and_does_not_fail(aws, sessions):
+    ecs = client("ecs", R1)
+    image = "nginx@sha256:" + "a" * 64
+    for family, user in (("unset", None), ("root", "0:0"), ("named", "1000")):
+        container = {"name": "app", "image": image, "memory": 64, **({"user": user} if user else {})}
+        ecs.register_task_definition(family=family, containerDefinitions=[container])
+    _, findings = collect(sessions)
+    by_family = {f.resource.rsplit("/", 1)[-1].split(":")[0]: f for f in of(findings, "aws.ecs.task_nonroot", R1)}
+    assert by_family["unset"].status is NOT_EVALUATED
+    assert "depends on the image's USER, not shown" in by_family["unset"].message
+    assert by_family["root"].status is FAIL and "as root" in by_family["root"].message
+    assert by_family["named"].status is PASS

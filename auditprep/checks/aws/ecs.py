@@ -65,8 +65,6 @@ def task_privileged(view: EvidenceView) -> Iterator[Result]:
 
 
 def _runs_as_root(user: Any) -> bool:
-    if not user:
-        return True
     name = str(user).split(":", 1)[0].strip()
     return name in ("", "root", "0")
 
@@ -74,9 +72,18 @@ def _runs_as_root(user: Any) -> bool:
 @check("aws.ecs.task_nonroot", requires=[TD], absent=NO_TD)
 def task_nonroot(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(TD):
-        root = [c.get("name", "?") for c in _containers(ev) if _runs_as_root(c.get("user"))]
+        root = [c.get("name", "?") for c in _containers(ev) if c.get("user") and _runs_as_root(c.get("user"))]
+        unset = [c.get("name", "?") for c in _containers(ev) if not c.get("user")]
         if root:
-            yield failed(ev, f"{_label(ev)} runs container {names(root)} as root (no user, or user root/0).")
+            yield failed(ev, f"{_label(ev)} runs container {names(root)} as root (user root or 0).")
+        elif unset:
+            yield unknown(
+                ev,
+                f"{_label(ev)} names no user for container {names(unset)}, so each runs as its image's USER, "
+                "which the collected evidence does not show: it depends on the image's USER, not shown.",
+            )
+        elif not _containers(ev):
+            yield unknown(ev, f"{_label(ev)}: its container definitions were not shown.")
         else:
             yield passed(ev, f"{_label(ev)} names a non-root user for every container.")
 
