@@ -169,4 +169,4 @@ def test_critical_finding_ages_are_measured_from_collection_time():
     # without a publication date, a finding Inspector first saw recently cannot be aged
     del finding.data["packageVulnerabilityDetails"]
     [f] = _findings(evidence, "aws.inspector.critical_age")
-    assert f.status is FindingStatus.NOT_EVALUATED and "no publication date" in f.message
+    assert f.status is FindingStatus.NOT_EVALUATED and "no publication date or severity" in f.message

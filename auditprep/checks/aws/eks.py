@@ -56,7 +56,10 @@ def version_supported(view: EvidenceView) -> Iterator[Result]:
 def endpoint_public(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(CLUSTER):
         vpc = ev.data.get("resourcesVpcConfig") or {}
-        if not vpc.get("endpointPublicAccess"):
+        if vpc.get("endpointPublicAccess") is None:
+            yield unknown(ev, f"{_label(ev)}: whether its Kubernetes API endpoint is public was not reported.")
+            continue
+        if not vpc["endpointPublicAccess"]:
             yield passed(ev, f"{_label(ev)} serves its Kubernetes API on a private endpoint only.")
             continue
         cidrs = vpc.get("publicAccessCidrs") or ["0.0.0.0/0"]

@@ -65,19 +65,24 @@ def _day(value: object) -> str:
 def critical_age(view: EvidenceView) -> Iterator[Result]:
     for scope in view.scopes(FINDING):
         by_image: dict[str, list] = {}
+        unplaced = []  # findings that name no image in use: any image here could be theirs
         for f in view.items(FINDING, scope):
-            for res in f.data.get("resources") or []:
-                if res.get("in_use_image"):
-                    by_image.setdefault(res["in_use_image"], []).append(f)
+            placed = [res["in_use_image"] for res in f.data.get("resources") or [] if res.get("in_use_image")]
+            for image in placed:
+                by_image.setdefault(image, []).append(f)
+            if not placed:
+                unplaced.append(f.resource_name or f.resource)
         for img in view.items(IMAGE, scope):
             if not (img.data.get("auditprep_derived") or {}).get("in_use_by_task_definitions"):
                 continue
             label = f"Image {img.resource_name} (in use) {where(scope)}"
             overdue, due, no_fix, undated = [], [], [], []
             for f in by_image.get(img.resource, []):
-                severity = str(f.data.get("severity", "")).upper()
+                severity = str(f.data.get("severity") or "").upper()
                 window = WINDOW_DAYS.get(severity)
                 if window is None:
+                    if severity not in ("INFORMATIONAL", "UNTRIAGED"):
+                        undated.append(f"{f.resource_name or f.resource} (severity not given)")
                     continue
                 vuln = f.resource_name or f.resource
                 if f.data.get("fixAvailable") == "NO":
@@ -103,7 +108,13 @@ def critical_age(view: EvidenceView) -> Iterator[Result]:
                 yield unknown(
                     img,
                     f"{label} has findings whose deadline cannot be counted, because Inspector gave no "
-                    f"publication date for them: {names(undated)}.",
+                    f"publication date or severity for them: {names(undated)}.",
+                )
+            elif unplaced:
+                yield unknown(
+                    img,
+                    f"{label}: Inspector findings {names(unplaced)} name no image in use, so they may be this "
+                    "image's and its deadlines cannot be cleared.",
                 )
             elif due or no_fix:
                 parts = []

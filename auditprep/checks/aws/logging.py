@@ -170,8 +170,11 @@ def retention(view: EvidenceView) -> Iterator[Result]:
         if ev.data.get("exists") is False:
             yield warned(ev, f"{_group(ev)} is referenced but does not exist yet; its retention cannot be shown.")
             continue
+        if not ev.data.get("creationTime"):
+            yield unknown(ev, f"{_group(ev)}: its details were not shown, so its retention is not known.")
+            continue
         days = ev.data.get("retentionInDays")
-        if days is None:
+        if days is None:  # CloudWatch Logs omits retentionInDays for a group that never expires
             yield passed(ev, f"{_group(ev)} keeps events forever (never expires).")
         elif days >= RETENTION_DAYS:
             yield passed(ev, f"{_group(ev)} keeps events for {days} days.")

@@ -36,6 +36,9 @@ def tls_policy(view: EvidenceView) -> Iterator[Result]:
             yield unknown(ev, f"{_listener(ev)} uses policy {name}, whose protocols were not returned.")
             continue
         protocols = policy.data.get("SslProtocols") or []
+        if not protocols:
+            yield unknown(ev, f"{_listener(ev)} uses policy {name}, whose protocols were not returned.")
+            continue
         old = sorted(OLD_PROTOCOLS & set(protocols))
         if old:
             yield failed(ev, f"{_listener(ev)} uses policy {name}, which still accepts {', '.join(old)}.")

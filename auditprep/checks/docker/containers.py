@@ -23,6 +23,7 @@ from auditprep.checks.docker.common import (
     state_note,
 )
 from auditprep.checks.docker.daemon import security_options
+from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.models import FindingStatus
 
@@ -55,6 +56,9 @@ def _caps(values: object) -> list[str]:
 @check("docker.container.privileged", requires=["docker.container"], absent=ABSENT)
 def privileged(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'Privileged')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         if get(ev.data, "HostConfig", "Privileged"):
             yield result(
                 FAIL,
@@ -69,6 +73,9 @@ def privileged(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.capabilities", requires=["docker.container"], absent=ABSENT)
 def capabilities(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'CapAdd'), ('HostConfig', 'CapDrop')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         added = _caps(get(ev.data, "HostConfig", "CapAdd"))
         dropped = _caps(get(ev.data, "HostConfig", "CapDrop"))
         risky = [c for c in added if c in HIGH_RISK_CAPS]
@@ -202,6 +209,9 @@ def no_new_privileges(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.seccomp", requires=["docker.container", "docker.daemon"], absent=ABSENT)
 def seccomp(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'Privileged'), ('HostConfig', 'SecurityOpt')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         daemon = view.one("docker.daemon", ev.scope)
         features = security_options(daemon) if daemon else {}
         opts = security_opts(ev)
@@ -248,6 +258,9 @@ _NAMESPACES = (
 @check("docker.container.host_namespaces", requires=["docker.container"], absent=ABSENT)
 def host_namespaces(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'NetworkMode'), ('HostConfig', 'PidMode'), ('HostConfig', 'IpcMode'), ('HostConfig', 'UTSMode'), ('HostConfig', 'UsernsMode')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         shared = [label for key, label in _NAMESPACES if str(get(ev.data, "HostConfig", key, default="")) == "host"]
         if shared:
             yield result(
@@ -263,6 +276,9 @@ def host_namespaces(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.devices", requires=["docker.container"], absent=ABSENT)
 def devices(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'Devices'), ('HostConfig', 'DeviceCgroupRules')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         mapped = [
             str(d.get("PathOnHost", "?"))
             for d in get(ev.data, "HostConfig", "Devices", default=[]) or []
