@@ -157,11 +157,16 @@ def test_critical_finding_ages_are_measured_from_collection_time():
         "arn:finding",
         {
             "severity": "CRITICAL",
-            "firstObservedAt": "2026-05-10T00:00:00+00:00",
+            "firstObservedAt": "2026-05-30T00:00:00+00:00",
+            "packageVulnerabilityDetails": {"vendorCreatedAt": "2026-05-10T00:00:00+00:00"},
             "resources": [{"in_use_image": "repo@sha256:1"}],
         },
         "CVE-1",
     )
     evidence = [_attempt("aws.inspector.finding", 1), _attempt("aws.ecr.image", 1), image, finding]
     [f] = _findings(evidence, "aws.inspector.critical_age")
-    assert f.status is FindingStatus.WARN and "due in 8 days" in f.message  # 22 days old on 2026-06-01
+    assert f.status is FindingStatus.WARN and "due in 8 days" in f.message  # published 22 days before 2026-06-01
+    # without a publication date, a finding Inspector first saw recently cannot be aged
+    del finding.data["packageVulnerabilityDetails"]
+    [f] = _findings(evidence, "aws.inspector.critical_age")
+    assert f.status is FindingStatus.NOT_EVALUATED and "no publication date or severity" in f.message

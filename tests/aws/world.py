@@ -104,6 +104,7 @@ def _plant_kms_and_logs(w: World) -> None:
         ("/aws/eks/eks-bad/cluster", 30, None),  # bad: 30 days, no KMS
         ("/aws/eks/eks-good/cluster", 731, rotating),
         ("/trail/org", 365, rotating),
+        ("/ecs/orphan", 30, None),  # bad: a container log group no collected resource references
     ):
         kwargs = {"kmsKeyId": key} if key else {}
         logs.create_log_group(logGroupName=name, **kwargs)
@@ -443,13 +444,27 @@ def _plant_tls(w: World) -> None:
             Certificates=[{"CertificateArn": ok}],
         ),
     }
+    listeners["http_rule_forward"] = dict(Protocol="HTTP", Port=8081, DefaultActions=redirect)
     for label, kwargs in listeners.items():
         arn = elb.create_listener(LoadBalancerArn=lb_arn, **kwargs)["Listeners"][0]["ListenerArn"]
         w.names[f"listener_{label}"] = arn
+    # redirects by default, but one rule still serves an API path over plain HTTP
+    elb.create_rule(
+        ListenerArn=w.names["listener_http_rule_forward"],
+        Priority=10,
+        Conditions=[{"Field": "path-pattern", "Values": ["/api/*"]}],
+        Actions=forward,
+    )
+    elb.create_rule(
+        ListenerArn=w.names["listener_http_redirect"],
+        Priority=10,
+        Conditions=[{"Field": "path-pattern", "Values": ["/old/*"]}],
+        Actions=redirect,
+    )
 
 
 def _plant_inspector_findings(w: World, moto_api: Any) -> None:
-    def finding(n: int, severity: str, age_days: int, digest: str, repo: str) -> dict[str, Any]:
+    def finding(n: int, severity: str, seen_days: int, published_days: int, digest: str, repo: str) -> dict[str, Any]:
         return {
             "findingArn": f"arn:aws:inspector2:{R1}:{ACCOUNT_A}:finding/{n:032x}",
             "awsAccountId": ACCOUNT_A,
@@ -457,13 +472,14 @@ def _plant_inspector_findings(w: World, moto_api: Any) -> None:
             "title": f"CVE-2024-{n:04d} - openssl",
             "severity": severity,
             "status": "ACTIVE",
-            "firstObservedAt": (NOW - dt.timedelta(days=age_days)).timestamp(),
+            "firstObservedAt": (NOW - dt.timedelta(days=seen_days)).timestamp(),
             "lastObservedAt": NOW.timestamp(),
             "description": "a vulnerable package",
             "remediation": {"recommendation": {"text": "upgrade"}},
             "packageVulnerabilityDetails": {
                 "vulnerabilityId": f"CVE-2024-{n:04d}",
                 "source": "NVD",
+                "vendorCreatedAt": (NOW - dt.timedelta(days=published_days)).timestamp(),
                 "vulnerablePackages": [{"name": "openssl", "version": "3.0.1"}],
             },
             "resources": [
@@ -487,8 +503,9 @@ def _plant_inspector_findings(w: World, moto_api: Any) -> None:
         {
             "results": [
                 [
-                    finding(1, "CRITICAL", 45, w.digests["bad"], "app-bad"),  # overdue for PCI 6.3.3 and RA-5
-                    finding(2, "MEDIUM", 20, w.digests["good"], "app-good"),  # within the 90-day window
+                    # a freshly built image carrying a months-old critical: overdue for PCI 6.3.3 and RA-5
+                    finding(1, "CRITICAL", 5, 200, w.digests["bad"], "app-bad"),
+                    finding(2, "MEDIUM", 20, 40, w.digests["good"], "app-good"),  # within the 90-day window
                 ]
             ],
             "account_id": ACCOUNT_A,

@@ -21,6 +21,16 @@ def _repo(ev: Evidence) -> str:
     return f"ECR repository {ev.resource_name} {where(ev.scope)}"
 
 
+def _own_scan_on_push(view: EvidenceView, ev: Evidence) -> dict[str, bool]:
+    """Each repository's own scanOnPush setting, as DescribeRepositories reported it."""
+    out = {}
+    for repo in view.items(REPOSITORY, ev.scope):
+        own = (repo.data.get("imageScanningConfiguration") or {}).get("scanOnPush")
+        if own is not None:
+            out[str(repo.data.get("repositoryName") or repo.resource_name)] = bool(own)
+    return out
+
+
 @check("aws.ecr.registry_scanning", requires=[REGISTRY], absent="the registry scanning configuration was not read")
 def registry_scanning(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(REGISTRY):
@@ -30,17 +40,30 @@ def registry_scanning(view: EvidenceView) -> Iterator[Result]:
         rules = config.get("rules") or []
         per_repo = ev.data.get("repositoryScanningConfigurations")
         if per_repo is not None:
-            manual = [
-                r.get("repositoryName", "?")
-                for r in per_repo
-                if r.get("scanFrequency") in (None, "MANUAL") and not r.get("scanOnPush")
-            ]
+            # Under basic scanning ECR still honours a repository's own scanOnPush; the registry-level
+            # answer does not always show it, so the two are reconciled here. Enhanced scanning ignores it.
+            own = _own_scan_on_push(view, ev) if scan_type == "BASIC" else {}
+            manual, reconciled = [], []
+            for r in per_repo:
+                name = r.get("repositoryName", "?")
+                if r.get("scanFrequency") not in (None, "MANUAL") or r.get("scanOnPush"):
+                    continue
+                if own.get(name):
+                    reconciled.append(name)
+                else:
+                    manual.append(name)
+            note = (
+                f" Repository {names(reconciled)} scans on push by its own setting, which the registry-level "
+                "answer did not show."
+                if reconciled
+                else ""
+            )
             continuous = [r for r in per_repo if r.get("scanFrequency") == "CONTINUOUS_SCAN"]
             if manual:
                 yield failed(
                     ev,
                     f"{label} leaves {len(manual)} repository(ies) unscanned unless someone starts a "
-                    f"scan by hand: {names(manual)}.",
+                    f"scan by hand: {names(manual)}.{note}",
                 )
             elif per_repo and len(continuous) == len(per_repo):
                 yield passed(
@@ -52,7 +75,7 @@ def registry_scanning(view: EvidenceView) -> Iterator[Result]:
                 yield warned(
                     ev,
                     f"{label} uses {scan_type.lower()} scanning on push only; images are not rescanned "
-                    "as new vulnerabilities are published.",
+                    f"as new vulnerabilities are published.{note}",
                 )
             elif rules:
                 yield from _by_rules(ev, label, scan_type, rules)

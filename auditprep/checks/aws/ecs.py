@@ -51,12 +51,26 @@ def _label(ev: Evidence) -> str:
 
 
 def _containers(ev: Evidence) -> list[dict[str, Any]]:
-    return list(ev.data.get("containerDefinitions", []))
+    return list(ev.data.get("containerDefinitions") or [])
+
+
+def _task_definitions(view: EvidenceView) -> Iterator[Evidence]:
+    """Task definitions whose containers were shown; the others are reported not evaluated by ``_unseen``."""
+    for ev in view.items(TD):
+        if _containers(ev):
+            yield ev
+
+
+def _unseen(view: EvidenceView) -> Iterator[Result]:
+    for ev in view.items(TD):
+        if not _containers(ev):
+            yield unknown(ev, f"{_label(ev)}: its container definitions were not shown.")
 
 
 @check("aws.ecs.task_privileged", requires=[TD], absent=NO_TD)
 def task_privileged(view: EvidenceView) -> Iterator[Result]:
-    for ev in view.items(TD):
+    yield from _unseen(view)
+    for ev in _task_definitions(view):
         bad = [c.get("name", "?") for c in _containers(ev) if c.get("privileged") is True]
         if bad:
             yield failed(ev, f"{_label(ev)} runs container {names(bad)} privileged, with full access to the host.")
@@ -65,25 +79,32 @@ def task_privileged(view: EvidenceView) -> Iterator[Result]:
 
 
 def _runs_as_root(user: Any) -> bool:
-    if not user:
-        return True
     name = str(user).split(":", 1)[0].strip()
     return name in ("", "root", "0")
 
 
 @check("aws.ecs.task_nonroot", requires=[TD], absent=NO_TD)
 def task_nonroot(view: EvidenceView) -> Iterator[Result]:
-    for ev in view.items(TD):
-        root = [c.get("name", "?") for c in _containers(ev) if _runs_as_root(c.get("user"))]
+    yield from _unseen(view)
+    for ev in _task_definitions(view):
+        root = [c.get("name", "?") for c in _containers(ev) if c.get("user") and _runs_as_root(c.get("user"))]
+        unset = [c.get("name", "?") for c in _containers(ev) if not c.get("user")]
         if root:
-            yield failed(ev, f"{_label(ev)} runs container {names(root)} as root (no user, or user root/0).")
+            yield failed(ev, f"{_label(ev)} runs container {names(root)} as root (user root or 0).")
+        elif unset:
+            yield unknown(
+                ev,
+                f"{_label(ev)} names no user for container {names(unset)}, so each runs as its image's USER, "
+                "which the collected evidence does not show: it depends on the image's USER, not shown.",
+            )
         else:
             yield passed(ev, f"{_label(ev)} names a non-root user for every container.")
 
 
 @check("aws.ecs.task_readonly_rootfs", requires=[TD], absent=NO_TD)
 def task_readonly_rootfs(view: EvidenceView) -> Iterator[Result]:
-    for ev in view.items(TD):
+    yield from _unseen(view)
+    for ev in _task_definitions(view):
         writable = [c.get("name", "?") for c in _containers(ev) if c.get("readonlyRootFilesystem") is not True]
         if writable:
             yield failed(ev, f"{_label(ev)} lets container {names(writable)} write to its root filesystem.")
@@ -93,7 +114,8 @@ def task_readonly_rootfs(view: EvidenceView) -> Iterator[Result]:
 
 @check("aws.ecs.task_host_namespaces", requires=[TD], absent=NO_TD)
 def task_host_namespaces(view: EvidenceView) -> Iterator[Result]:
-    for ev in view.items(TD):
+    yield from _unseen(view)
+    for ev in _task_definitions(view):
         shared = [
             f"{mode} ({ev.data.get(key)})"
             for key, mode in (("networkMode", "network"), ("pidMode", "process"), ("ipcMode", "IPC"))
@@ -107,7 +129,8 @@ def task_host_namespaces(view: EvidenceView) -> Iterator[Result]:
 
 @check("aws.ecs.task_capabilities", requires=[TD], absent=NO_TD)
 def task_capabilities(view: EvidenceView) -> Iterator[Result]:
-    for ev in view.items(TD):
+    yield from _unseen(view)
+    for ev in _task_definitions(view):
         risky: list[str] = []
         not_dropped: list[str] = []
         for c in _containers(ev):
@@ -132,7 +155,8 @@ def task_capabilities(view: EvidenceView) -> Iterator[Result]:
 
 @check("aws.ecs.task_logging", requires=[TD], absent=NO_TD)
 def task_logging(view: EvidenceView) -> Iterator[Result]:
-    for ev in view.items(TD):
+    yield from _unseen(view)
+    for ev in _task_definitions(view):
         missing = [
             c.get("name", "?") for c in _containers(ev) if not (c.get("logConfiguration") or {}).get("logDriver")
         ]
@@ -149,13 +173,13 @@ def task_logging(view: EvidenceView) -> Iterator[Result]:
 
 @check("aws.ecs.task_env_secrets", requires=[TD], absent=NO_TD)
 def task_env_secrets(view: EvidenceView) -> Iterator[Result]:
-    for ev in view.items(TD):
-        flagged = [
-            f"{c.get('name', '?')}:{e.get('name')}"
-            for c in _containers(ev)
-            for e in c.get("environment") or []
-            if e.get("secret_like")
-        ]
+    yield from _unseen(view)
+    for ev in _task_definitions(view):
+        env = [(c, e) for c in _containers(ev) for e in c.get("environment") or []]
+        if any("secret_like" not in e for _, e in env):
+            yield unknown(ev, f"{_label(ev)}: its environment variable names were not classified.")
+            continue
+        flagged = [f"{c.get('name', '?')}:{e.get('name')}" for c, e in env if e["secret_like"]]
         refs = sum(len(c.get("secrets") or []) for c in _containers(ev))
         if flagged:
             yield failed(
@@ -179,7 +203,8 @@ def image_pin(image: str) -> tuple[str, str | None]:
 
 @check("aws.ecs.task_image_digest", requires=[TD], absent=NO_TD)
 def task_image_digest(view: EvidenceView) -> Iterator[Result]:
-    for ev in view.items(TD):
+    yield from _unseen(view)
+    for ev in _task_definitions(view):
         latest, tagged = [], []
         for c in _containers(ev):
             kind, _ = image_pin(str(c.get("image", "")))
@@ -205,16 +230,30 @@ def _svc(ev: Evidence) -> str:
     return f"ECS service {ev.resource_name} (cluster {cluster}) {where(ev.scope)}"
 
 
-@check("aws.ecs.service_public_ip", requires=[SERVICE], absent=NO_SERVICE)
+@check("aws.ecs.service_public_ip", requires=[SERVICE, TD], absent=NO_SERVICE)
 def service_public_ip(view: EvidenceView) -> Iterator[Result]:
+    tds = {ev.resource: ev for ev in view.items(TD)}
     for ev in view.items(SERVICE):
         vpc = ((ev.data.get("networkConfiguration") or {}).get("awsvpcConfiguration")) or {}
         if vpc.get("assignPublicIp") == "ENABLED":
             yield failed(ev, f"{_svc(ev)} gives its tasks public IP addresses.")
         elif vpc:
+            # assignPublicIp is DISABLED unless set (the API's documented default)
             yield passed(ev, f"{_svc(ev)} does not give its tasks public IP addresses.")
         else:
-            yield passed(ev, f"{_svc(ev)} does not use awsvpc networking, so its tasks get no public IP of their own.")
+            td = tds.get(str(ev.data.get("taskDefinition", "")))
+            # a task definition without networkMode uses bridge networking (the EC2 default)
+            mode = (td.data.get("networkMode") or "bridge") if td is not None else None
+            if mode is None or mode == "awsvpc" or _is_fargate(ev.data):
+                yield unknown(
+                    ev,
+                    f"{_svc(ev)}: its awsvpc network configuration was not shown, so whether its tasks get "
+                    "public IP addresses is not known.",
+                )
+            else:
+                yield passed(
+                    ev, f"{_svc(ev)} uses {mode} networking, so its tasks get no public IP address of their own."
+                )
 
 
 def _is_fargate(data: dict[str, Any]) -> bool:
@@ -250,7 +289,15 @@ def service_platform_version(view: EvidenceView) -> Iterator[Result]:
 def service_exec_enabled(view: EvidenceView) -> Iterator[Result]:
     clusters = {ev.resource: ev for ev in view.items(CLUSTER)}
     for ev in view.items(SERVICE):
-        if ev.data.get("enableExecuteCommand") is not True:
+        enabled = ev.data.get("enableExecuteCommand")
+        if enabled is None:
+            yield unknown(
+                ev,
+                f"{_svc(ev)}: whether it allows interactive ECS Exec sessions is not shown, because "
+                "ecs:DescribeServices did not report enableExecuteCommand.",
+            )
+            continue
+        if enabled is not True:
             yield passed(ev, f"{_svc(ev)} does not allow interactive ECS Exec sessions into its containers.")
             continue
         cluster = clusters.get(ev.data.get("clusterArn", ""))

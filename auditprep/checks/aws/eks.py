@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditprep.checks.aws._common import age_days, failed, passed, warned, where
+from auditprep.checks.aws._common import age_days, failed, passed, unknown, warned, where
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.models import Evidence
 
@@ -13,6 +13,8 @@ VERSION = "aws.eks.cluster_version"
 NO_CLUSTER = "no EKS cluster exists here"
 REQUIRED_LOGS = ("audit", "authenticator")
 ALL_LOGS = ("api", "audit", "authenticator", "controllerManager", "scheduler")
+# EKS envelope-encrypts all Kubernetes API data with an AWS-owned key from this version on.
+DEFAULT_ENCRYPTION_FROM = (1, 28)
 
 
 def _label(ev: Evidence) -> str:
@@ -54,7 +56,10 @@ def version_supported(view: EvidenceView) -> Iterator[Result]:
 def endpoint_public(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(CLUSTER):
         vpc = ev.data.get("resourcesVpcConfig") or {}
-        if not vpc.get("endpointPublicAccess"):
+        if vpc.get("endpointPublicAccess") is None:
+            yield unknown(ev, f"{_label(ev)}: whether its Kubernetes API endpoint is public was not reported.")
+            continue
+        if not vpc["endpointPublicAccess"]:
             yield passed(ev, f"{_label(ev)} serves its Kubernetes API on a private endpoint only.")
             continue
         cidrs = vpc.get("publicAccessCidrs") or ["0.0.0.0/0"]
@@ -97,6 +102,34 @@ def secrets_encryption(view: EvidenceView) -> Iterator[Result]:
             None,
         )
         if key:
-            yield passed(ev, f"{_label(ev)} envelope-encrypts Kubernetes secrets with KMS key {key}.")
+            yield passed(ev, f"{_label(ev)} encrypts Kubernetes secrets with the customer-managed KMS key {key}.")
+            continue
+        version = _minor(ev.data.get("version"))
+        if version is None:
+            yield unknown(
+                ev,
+                f"{_label(ev)} names no customer-managed KMS key for Kubernetes secrets, and its Kubernetes "
+                "version was not reported, so whether EKS's default envelope encryption applies is not shown.",
+            )
+        elif version >= DEFAULT_ENCRYPTION_FROM:
+            yield failed(
+                ev,
+                f"{_label(ev)} uses no customer-managed KMS key for Kubernetes secrets: EKS envelope-encrypts "
+                f"them with a key AWS owns (the default since Kubernetes 1.28), whose use is neither logged in "
+                "this account nor governed by its key policy.",
+            )
         else:
-            yield failed(ev, f"{_label(ev)} does not envelope-encrypt Kubernetes secrets with a KMS key.")
+            yield failed(
+                ev,
+                f"{_label(ev)} uses no customer-managed KMS key for Kubernetes secrets, and on Kubernetes "
+                f"{ev.data.get('version')} EKS's default envelope encryption (from 1.28) does not apply, so "
+                "secrets are protected only by the encryption of the storage under etcd.",
+            )
+
+
+def _minor(version: object) -> tuple[int, int] | None:
+    parts = str(version or "").split(".")
+    try:
+        return int(parts[0]), int(parts[1])
+    except (IndexError, ValueError):
+        return None

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 from auditprep.checks.aws._common import failed, names, passed, warned, where
 from auditprep.checks.engine import EvidenceView, Result, check
+from auditprep.models import FindingStatus
 
 KEY = "aws.kms.key"
 
@@ -13,8 +14,21 @@ KEY = "aws.kms.key"
 @check("aws.kms.rotation", requires=[KEY], absent="no collected resource encrypts with a KMS key here")
 def rotation(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(KEY):
-        meta = ev.data.get("KeyMetadata") or {}
         users = (ev.data.get("auditprep_derived") or {}).get("used_by") or []
+        if ev.data.get("exists") is False:
+            for user in users or [""]:
+                yield Result(
+                    FindingStatus.FAIL,
+                    user or ev.resource,
+                    ev.scope,
+                    f"{user or 'A collected resource'} {where(ev.scope)} names KMS key {ev.resource} for its "
+                    "encryption, but that key does not exist or is not visible from this account "
+                    f"({ev.data.get('reason') or 'kms:DescribeKey found no such key'}), so whether and how its data "
+                    "is encrypted cannot be shown.",
+                    (ev.id,) if ev.id else (),
+                )
+            continue
+        meta = ev.data.get("KeyMetadata") or {}
         label = f"KMS key {meta.get('KeyId', ev.resource)} (used by {names(users, 3)}) {where(ev.scope)}"
         if meta.get("KeyManager") == "AWS":
             yield passed(ev, f"{label} is AWS managed and rotated by AWS every year.")

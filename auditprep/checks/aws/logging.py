@@ -21,18 +21,53 @@ RETENTION_DAYS = 365
 
 
 def _management(trail: dict[str, Any]) -> str:
-    """'all', 'partial' or 'none': which management events the trail records."""
+    """'all', 'partial', 'none' or 'unknown': which management events the trail records.
+
+    A trail with no custom selectors records all management events (AWS's default selector), so
+    empty selector lists mean 'all'; selectors that were not read at all mean 'unknown'.
+    """
+    if "EventSelectors" not in trail and "AdvancedEventSelectors" not in trail:
+        return "unknown"
+    basic = trail.get("EventSelectors") or []
+    advanced = trail.get("AdvancedEventSelectors") or []
+    if not basic and not advanced:
+        return "all"
     best = "none"
-    for sel in trail.get("EventSelectors") or []:
+    for sel in basic:
         if sel.get("IncludeManagementEvents", True):
             if sel.get("ReadWriteType", "All") == "All":
                 return "all"
             best = "partial"
-    for adv in trail.get("AdvancedEventSelectors") or []:
+    for adv in advanced:
         for field in adv.get("FieldSelectors") or []:
             if field.get("Field") == "eventCategory" and "Management" in (field.get("Equals") or []):
                 return "all"
     return best
+
+
+def _shortfalls(trail: dict[str, Any]) -> list[str]:
+    """What keeps one trail from covering the region's management events, in words."""
+    out = []
+    if trail.get("IsMultiRegionTrail") is None:
+        out.append("whether it is multi-region was not reported")
+    elif not trail["IsMultiRegionTrail"]:
+        out.append("single-region")
+    logging = (trail.get("Status") or {}).get("IsLogging")
+    if logging is None:
+        out.append("its logging status was not reported")
+    elif not logging:
+        out.append("not logging")
+    management = _management(trail)
+    if management == "unknown":
+        out.append("its event selectors were not read")
+    elif management == "partial":
+        out.append("records only read or only write management events")
+    elif management == "none":
+        out.append("management events excluded by its event selectors")
+    return out
+
+
+_UNKNOWN_MARKS = ("not reported", "not read")
 
 
 @check("aws.cloudtrail.multi_region", requires=[TRAIL, STATUS], absent="no trail was read here")
@@ -41,38 +76,36 @@ def multi_region(view: EvidenceView) -> Iterator[Result]:
         if resource_gaps(view, [STATUS], scope):
             continue
         trails = view.items(TRAIL, scope)
-        good = [
-            t
-            for t in trails
-            if t.data.get("IsMultiRegionTrail")
-            and (t.data.get("Status") or {}).get("IsLogging")
-            and _management(t.data) == "all"
-        ]
+        good = [t for t in trails if not _shortfalls(t.data)]
         if good:
             t = good[0]
+            default = " (no custom event selectors: AWS's default records them all)" if not (
+                t.data.get("EventSelectors") or t.data.get("AdvancedEventSelectors")
+            ) else ""
             yield passed(
                 t,
                 f"Multi-region trail {t.resource_name} (home {t.data.get('HomeRegion')}) is logging all "
-                f"management events {where(scope)}.",
+                f"management events{default} {where(scope)}.",
             )
             continue
-        if any("Status" not in t.data for t in trails):
+        if not trails:
+            yield scope_result(
+                FindingStatus.FAIL,
+                scope,
+                f"No multi-region trail records all management events {where(scope)}: no trail covers it.",
+            )
+            continue
+        reasons = {t.resource_name or t.resource: _shortfalls(t.data) for t in trails}
+        text = "; ".join(f"trail {name}: {', '.join(why)}" for name, why in reasons.items())
+        if any(any(m in w for m in _UNKNOWN_MARKS for w in why) for why in reasons.values()):
             yield scope_result(
                 FindingStatus.NOT_EVALUATED,
                 scope,
-                f"Not evaluated {where(scope)}: the status of a trail could not be read.",
+                f"Not evaluated {where(scope)}: not every fact about its trails could be read ({text}).",
             )
             continue
-        why = (
-            "no trail covers it"
-            if not trails
-            else (
-                f"its trails ({', '.join(t.resource_name for t in trails)}) are single-region, stopped, or skip "
-                "management events"
-            )
-        )
         yield scope_result(
-            FindingStatus.FAIL, scope, f"No multi-region trail records all management events {where(scope)}: {why}."
+            FindingStatus.FAIL, scope, f"No multi-region trail records all management events {where(scope)}: {text}."
         )
 
 
@@ -119,18 +152,29 @@ def trail_cloudwatch(view: EvidenceView) -> Iterator[Result]:
 
 
 def _group(ev: Evidence) -> str:
-    writers = (ev.data.get("auditprep_derived") or {}).get("written_by") or []
-    return f"Log group {ev.resource_name} (written by {len(writers)} resource(s)) {where(ev.scope)}"
+    derived = ev.data.get("auditprep_derived") or {}
+    writers = derived.get("written_by") or []
+    container = derived.get("container_workload")
+    if container:
+        who = f"container workload logs, {container}"
+    elif writers:
+        who = f"written by {len(writers)} collected resource(s), none of them a container workload"
+    else:
+        who = "not written by any collected container workload"
+    return f"Log group {ev.resource_name} ({who}) {where(ev.scope)}"
 
 
-@check("aws.logs.retention", requires=[LOG_GROUP], absent="no collected resource writes to a log group here")
+@check("aws.logs.retention", requires=[LOG_GROUP], absent="no log group exists here")
 def retention(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(LOG_GROUP):
         if ev.data.get("exists") is False:
             yield warned(ev, f"{_group(ev)} is referenced but does not exist yet; its retention cannot be shown.")
             continue
+        if not ev.data.get("creationTime"):
+            yield unknown(ev, f"{_group(ev)}: its details were not shown, so its retention is not known.")
+            continue
         days = ev.data.get("retentionInDays")
-        if days is None:
+        if days is None:  # CloudWatch Logs omits retentionInDays for a group that never expires
             yield passed(ev, f"{_group(ev)} keeps events forever (never expires).")
         elif days >= RETENTION_DAYS:
             yield passed(ev, f"{_group(ev)} keeps events for {days} days.")
@@ -138,9 +182,16 @@ def retention(view: EvidenceView) -> Iterator[Result]:
             yield failed(ev, f"{_group(ev)} keeps events for only {days} days; twelve months are expected.")
 
 
+def _written(ev: Evidence) -> bool:
+    """Groups a collected resource writes to: the ones whose encryption this check judges."""
+    return bool((ev.data.get("auditprep_derived") or {}).get("written_by"))
+
+
 @check("aws.logs.kms", requires=[LOG_GROUP], absent="no collected resource writes to a log group here")
 def logs_kms(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(LOG_GROUP):
+        if not _written(ev):
+            continue
         if ev.data.get("exists") is False:
             yield unknown(ev, f"{_group(ev)} is referenced but does not exist yet.")
         elif ev.data.get("kmsKeyId"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from auditprep.checks.aws._common import age_days, failed, parse_time, passed, unknown, warned, where
+from auditprep.checks.aws._common import age_days, failed, names, parse_time, passed, unknown, warned, where
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.models import Evidence
 
@@ -36,6 +36,9 @@ def tls_policy(view: EvidenceView) -> Iterator[Result]:
             yield unknown(ev, f"{_listener(ev)} uses policy {name}, whose protocols were not returned.")
             continue
         protocols = policy.data.get("SslProtocols") or []
+        if not protocols:
+            yield unknown(ev, f"{_listener(ev)} uses policy {name}, whose protocols were not returned.")
+            continue
         old = sorted(OLD_PROTOCOLS & set(protocols))
         if old:
             yield failed(ev, f"{_listener(ev)} uses policy {name}, which still accepts {', '.join(old)}.")
@@ -43,18 +46,49 @@ def tls_policy(view: EvidenceView) -> Iterator[Result]:
             yield passed(ev, f"{_listener(ev)} uses policy {name}, which accepts only {', '.join(protocols)}.")
 
 
+def _to_https(actions: list[dict]) -> bool:
+    """Whether a list of actions ends in a redirect to HTTPS (authentication steps may come first)."""
+    final = [a for a in actions if not str(a.get("Type", "")).startswith("authenticate")]
+    return bool(final) and all(
+        a.get("Type") == "redirect" and (a.get("RedirectConfig") or {}).get("Protocol") == "HTTPS" for a in final
+    )
+
+
+def _rule_name(rule: dict) -> str:
+    conditions = []
+    for c in rule.get("Conditions") or []:
+        values = c.get("Values") or [
+            v for key, cfg in c.items() if key.endswith("Config") and isinstance(cfg, dict) for v in cfg.get("Values") or []
+        ]
+        conditions.append(f"{c.get('Field')} {', '.join(str(v) for v in values)}".strip())
+    what = f" ({'; '.join(conditions)})" if conditions else ""
+    return f"rule {rule.get('Priority', '?')}{what}"
+
+
 @check("aws.elb.http_redirect", requires=[LISTENER], absent="no plain HTTP listener exists here")
 def http_redirect(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items(LISTENER):
         if ev.data.get("Protocol") != "HTTP":
             continue
-        actions = ev.data.get("DefaultActions") or []
-        redirect = next((a for a in actions if a.get("Type") == "redirect"), None)
-        target = ((redirect or {}).get("RedirectConfig") or {}).get("Protocol")
-        if target == "HTTPS":
-            yield passed(ev, f"{_listener(ev)} only redirects clients to HTTPS.")
+        if "DefaultActions" not in ev.data or "Rules" not in ev.data:
+            yield unknown(ev, f"{_listener(ev)}: its default action or its rules were not read.")
+            continue
+        plain = []
+        if not _to_https(ev.data.get("DefaultActions") or []):
+            plain.append("its default action")
+        plain.extend(
+            _rule_name(r)
+            for r in ev.data["Rules"]
+            if not r.get("IsDefault") and not _to_https(r.get("Actions") or [])
+        )
+        if plain:
+            yield failed(
+                ev, f"{_listener(ev)} serves traffic over plain HTTP without redirecting to HTTPS: {names(plain)}."
+            )
         else:
-            yield failed(ev, f"{_listener(ev)} serves traffic over plain HTTP without redirecting to HTTPS.")
+            rules = sum(1 for r in ev.data["Rules"] if not r.get("IsDefault"))
+            also = f" (its default action and {rules} rule(s))" if rules else ""
+            yield passed(ev, f"{_listener(ev)} only redirects clients to HTTPS{also}.")
 
 
 @check("aws.acm.expiry", requires=[CERTIFICATE], absent="no ACM certificate exists here")

@@ -128,3 +128,27 @@ def join(items: list[str], word: str = "and") -> str:
     if len(items) <= 1:
         return "".join(items)
     return ", ".join(items[:-1]) + f" {word} " + items[-1]
+
+
+def unseen(data: Any, *paths: tuple[str, ...]) -> str:
+    """The first of ``paths`` whose key is missing from the inspect data (a null value counts as shown), or ''.
+
+    The Engine API always returns these keys; a missing one means the evidence does not show the
+    setting, and a check must then say so instead of assuming the default.
+    """
+    for path in paths:
+        node = data
+        for part in path:
+            if not isinstance(node, dict) or part not in node:
+                return ".".join(path)
+            node = node[part]
+    return ""
+
+
+def unseen_env(env: Any) -> bool:
+    """Whether a redacted environment list has an entry the collector did not classify."""
+    return any(isinstance(e, dict) and "secret_like" not in e for e in env or [])
+
+
+def not_shown(ev: Evidence, label: str, field: str) -> Result:
+    return result(FindingStatus.NOT_EVALUATED, ev, f"{label}: {field} is not shown in the evidence, so this is not evaluated.")

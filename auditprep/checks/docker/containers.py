@@ -23,7 +23,11 @@ from auditprep.checks.docker.common import (
     state_note,
 )
 from auditprep.checks.docker.daemon import security_options
+from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
+from auditprep.models import FindingStatus
+
+NOT_EVALUATED = FindingStatus.NOT_EVALUATED
 
 ABSENT = "no containers on the host"
 # capabilities that amount to (or lead straight to) control of the host
@@ -52,6 +56,9 @@ def _caps(values: object) -> list[str]:
 @check("docker.container.privileged", requires=["docker.container"], absent=ABSENT)
 def privileged(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'Privileged')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         if get(ev.data, "HostConfig", "Privileged"):
             yield result(
                 FAIL,
@@ -66,6 +73,9 @@ def privileged(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.capabilities", requires=["docker.container"], absent=ABSENT)
 def capabilities(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'CapAdd'), ('HostConfig', 'CapDrop')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         added = _caps(get(ev.data, "HostConfig", "CapAdd"))
         dropped = _caps(get(ev.data, "HostConfig", "CapDrop"))
         risky = [c for c in added if c in HIGH_RISK_CAPS]
@@ -99,28 +109,68 @@ def capabilities(view: EvidenceView) -> Iterator[Result]:
             )
 
 
-@check("docker.container.user", requires=["docker.container"], absent=ABSENT)
+def _remapped(daemon_features: dict[str, dict[str, str]]) -> str:
+    """How the daemon keeps container root from being host root, or '' when it does not."""
+    if "rootless" in daemon_features:
+        return "the daemon runs rootless"
+    if "userns" in daemon_features:
+        return "the daemon remaps user namespaces"
+    return ""
+
+
+@check("docker.container.user", requires=["docker.container", "docker.daemon"], absent=ABSENT)
 def user(view: EvidenceView) -> Iterator[Result]:
     image_users = {
-        (img.scope, img.resource): str(get(img.data, "Config", "User", default="") or "")
+        (img.scope, img.resource): get(img.data, "Config", "User")
         for img in view.items("docker.image")
+        if isinstance(get(img.data, "Config"), dict) and "User" in img.data["Config"]
     }
     for ev in containers(view):
-        configured = str(get(ev.data, "Config", "User", default="") or "")
+        config = get(ev.data, "Config")
+        if not isinstance(config, dict) or "User" not in config:
+            yield result(
+                NOT_EVALUATED, ev, f"{container_label(ev)}: its user is not shown (the inspect data has no Config.User)."
+            )
+            continue
+        configured = str(config.get("User") or "")
         source = "its configuration"
         if not configured:
-            from_image = image_users.get((ev.scope, str(get(ev.data, "Image", default=""))))
+            image = str(get(ev.data, "Image", default=""))
+            if (ev.scope, image) not in image_users:
+                yield result(
+                    NOT_EVALUATED,
+                    ev,
+                    f"{container_label(ev)} names no user, so it runs as its image's USER, which was not shown "
+                    "(the image was not inspected).",
+                )
+                continue
+            from_image = str(image_users[(ev.scope, image)] or "")
             if from_image:
                 configured, source = from_image, "its image's default"
-        if is_root_user(configured):
-            why = (
-                f"user '{configured}' from {source}"
-                if configured
-                else "neither the container nor its image names a user"
-            )
-            yield result(FAIL, ev, f"{container_label(ev)} runs its process as root ({why}).{state_note(ev)}")
-        else:
+        if not is_root_user(configured):
             yield result(PASS, ev, f"{container_label(ev)} runs as the non-root user '{configured}' (from {source}).")
+            continue
+        why = f"user '{configured}' from {source}" if configured else "neither the container nor its image names a user"
+        daemon = view.one("docker.daemon", ev.scope)
+        remap = _remapped(security_options(daemon)) if daemon is not None else ""
+        userns_mode = get(ev.data, "HostConfig", "UsernsMode")
+        if remap and userns_mode is not None and str(userns_mode) != "host":
+            yield result(
+                PASS,
+                ev,
+                f"{container_label(ev)} runs its process as root inside the container ({why}), but {remap}, so "
+                "that root is an unprivileged user on the host.",
+            )
+        elif remap and userns_mode is None:
+            yield result(
+                NOT_EVALUATED,
+                ev,
+                f"{container_label(ev)} runs as root inside the container ({why}) and {remap}, but whether the "
+                "container opts out of it (HostConfig.UsernsMode) is not shown.",
+            )
+        else:
+            opted_out = " (it opts out of the daemon's user-namespace remapping with --userns=host)" if remap else ""
+            yield result(FAIL, ev, f"{container_label(ev)} runs its process as root ({why}){opted_out}.{state_note(ev)}")
 
 
 @check("docker.container.readonly_rootfs", requires=["docker.container"], absent=ABSENT)
@@ -159,6 +209,9 @@ def no_new_privileges(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.seccomp", requires=["docker.container", "docker.daemon"], absent=ABSENT)
 def seccomp(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'Privileged'), ('HostConfig', 'SecurityOpt')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         daemon = view.one("docker.daemon", ev.scope)
         features = security_options(daemon) if daemon else {}
         opts = security_opts(ev)
@@ -205,6 +258,9 @@ _NAMESPACES = (
 @check("docker.container.host_namespaces", requires=["docker.container"], absent=ABSENT)
 def host_namespaces(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'NetworkMode'), ('HostConfig', 'PidMode'), ('HostConfig', 'IpcMode'), ('HostConfig', 'UTSMode'), ('HostConfig', 'UsernsMode')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         shared = [label for key, label in _NAMESPACES if str(get(ev.data, "HostConfig", key, default="")) == "host"]
         if shared:
             yield result(
@@ -220,6 +276,9 @@ def host_namespaces(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.devices", requires=["docker.container"], absent=ABSENT)
 def devices(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'Devices'), ('HostConfig', 'DeviceCgroupRules')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         mapped = [
             str(d.get("PathOnHost", "?"))
             for d in get(ev.data, "HostConfig", "Devices", default=[]) or []

@@ -13,6 +13,7 @@ from datetime import timedelta
 from auditprep.checks.docker import advisories
 from auditprep.checks.docker.common import FAIL, PASS, WARN, get, image_label, is_root_user, join, parse_time, result
 from auditprep.checks.docker.operations import env_entries
+from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.redact import REDACTED
 
@@ -143,6 +144,9 @@ def vulnerable_packages(view: EvidenceView) -> Iterator[Result]:
     covered = join([f"{a.id} ({a.name})" for a in known.packages])
     for ev in view.items("docker.image_inventory"):
         pkgs = ev.data.get("packages") or []
+        if any(not isinstance(p, dict) or not all(p.get(k) for k in ("name", "version", "manager")) for p in pkgs):
+            yield not_shown(ev, image_label(ev), "the name, version or manager of an installed package")
+            continue
         managers = ev.data.get("package_managers") or []
         hits = advisories.package_hits(ev.data, known)
         bad = [h for h in hits if h.fixed_build is None]

@@ -18,6 +18,7 @@ from auditprep.checks.docker.common import (
     short,
     state_note,
 )
+from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.redact import looks_secret
 
@@ -28,6 +29,9 @@ _ALL_INTERFACES = ("", "0.0.0.0", "::", "[::]")
 @check("docker.container.ports_all_interfaces", requires=["docker.container"], absent=ABSENT)
 def ports_all_interfaces(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'PortBindings')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         bindings = get(ev.data, "HostConfig", "PortBindings", default={}) or {}
         open_all: list[str] = []
         specific: list[str] = []
@@ -86,6 +90,9 @@ def resource_limits(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.restart_policy", requires=["docker.container"], absent=ABSENT)
 def restart_policy(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('HostConfig', 'RestartPolicy', 'Name')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
         policy = get(ev.data, "HostConfig", "RestartPolicy", default={}) or {}
         name = str(policy.get("Name") or "no")
         retries = int(policy.get("MaximumRetryCount") or 0)
@@ -135,6 +142,8 @@ def healthcheck(view: EvidenceView) -> Iterator[Result]:
             yield result(WARN, ev, f"{container_label(ev)} has a health check that has not reported yet (starting).")
         elif health == "healthy":
             yield result(PASS, ev, f"{container_label(ev)} has a health check and is healthy.")
+        elif state.get("Status") in ("running", "paused", "restarting") or "Status" not in state:
+            yield not_shown(ev, container_label(ev), "the health status of this running container")
         else:
             yield result(
                 PASS, ev, f"{container_label(ev)} has a health check (it is not running, so it has no health status)."
@@ -156,6 +165,12 @@ def env_entries(env: Any) -> list[tuple[str, bool]]:
 @check("docker.container.env_secrets", requires=["docker.container"], absent=ABSENT)
 def env_secrets(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
+        if missing := unseen(ev.data, ('Config', 'Env')):
+            yield not_shown(ev, container_label(ev), missing)
+            continue
+        if unseen_env(get(ev.data, "Config", "Env")):
+            yield not_shown(ev, container_label(ev), "whether each environment variable name looks secret")
+            continue
         names = [n for n, secret in env_entries(get(ev.data, "Config", "Env")) if secret]
         if names:
             yield result(

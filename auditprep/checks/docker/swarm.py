@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from auditprep.checks.docker.common import FAIL, PASS, WARN, get, host, join, parse_time, result, short
 from auditprep.checks.docker.operations import env_entries
+from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.models import Evidence
 
@@ -139,7 +140,13 @@ def ca_expiry(view: EvidenceView) -> Iterator[Result]:
 @check("docker.swarm.secrets_used", requires=["docker.swarm_service"], absent="no swarm services on the host")
 def secrets_used(view: EvidenceView) -> Iterator[Result]:
     for ev in view.items("docker.swarm_service"):
+        if missing := unseen(ev.data, ("Spec", "TaskTemplate", "ContainerSpec")):
+            yield not_shown(ev, f"The swarm service {short(ev.resource)} on {host(ev)}", missing)
+            continue
         spec = get(ev.data, "Spec", "TaskTemplate", "ContainerSpec", default={}) or {}
+        if unseen_env(spec.get("Env")):
+            yield not_shown(ev, f"The swarm service {short(ev.resource)} on {host(ev)}", "whether each environment variable name looks secret")
+            continue
         names = [n for n, secret in env_entries(spec.get("Env")) if secret]
         secrets = [str(s.get("SecretName", "?")) for s in spec.get("Secrets") or [] if isinstance(s, dict)]
         name = get(ev.data, "Spec", "Name", default=ev.resource_name)

@@ -1,7 +1,8 @@
 """Elastic Load Balancing v2: listeners of every load balancer and the TLS policies they use.
 
 A policy's protocols come from ``DescribeSSLPolicies`` (what the policy really allows), never
-from its name. Plain HTTP listeners are recorded too: whether they redirect to HTTPS is a check.
+from its name. Plain HTTP listeners are recorded too, with their rules (``DescribeRules``, under
+``Rules``): whether everything they serve only redirects to HTTPS is a check.
 """
 
 from __future__ import annotations
@@ -46,6 +47,26 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         for listener in found:
             listener["auditprep_derived"] = {"load_balancer": summary}
             listeners.append(listener)
+
+    def rules_of(listener: dict[str, Any]) -> Any:
+        try:
+            return ctx.collect_all("elbv2", "DescribeRules", "Rules", ListenerArn=listener["ListenerArn"])
+        except ApiFailure as f:
+            return f
+
+    plain = [lst for lst in listeners if lst.get("Protocol") == "HTTP"]
+    for listener, rules in zip(plain, ctx.map(rules_of, plain), strict=True):
+        if isinstance(rules, ApiFailure):
+            lb_name = listener["auditprep_derived"]["load_balancer"]["LoadBalancerName"]
+            ctx.attempt(
+                LISTENER,
+                "elasticloadbalancing:DescribeRules",
+                failure=rules,
+                resource=listener["ListenerArn"],
+                name=f"{lb_name}:{listener.get('Port')}/{listener.get('Protocol')}",
+            )
+            continue
+        listener["Rules"] = rules
     for listener in listeners:
         lb_name = listener["auditprep_derived"]["load_balancer"]["LoadBalancerName"]
         ctx.item(

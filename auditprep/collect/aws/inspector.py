@@ -1,5 +1,6 @@
 """Amazon Inspector: whether it scans ECR images and EC2 hosts, and the open findings of the
-images the task definitions in use run (with first-observed dates, so patch deadlines can be judged).
+images the task definitions in use run, with the dates patch deadlines are counted from (when the
+vendor published the vulnerability) and when Inspector first saw each one.
 
 The account status is a region-level setting recorded under ``arn:<partition>:inspector2:<region>:<account>:account-status``.
 """
@@ -28,6 +29,7 @@ _KEEP = (
     "updatedAt",
     "inspectorScore",
     "fixAvailable",
+    "fixAvailableSince",
     "exploitAvailable",
     "remediation",
 )
@@ -139,6 +141,8 @@ def _record(ctx: RegionContext, finding: dict[str, Any], digests: dict[str, str]
     data["packageVulnerabilityDetails"] = {
         "vulnerabilityId": vuln.get("vulnerabilityId"),
         "source": vuln.get("source"),
+        "vendorCreatedAt": vuln.get("vendorCreatedAt"),
+        "vendorUpdatedAt": vuln.get("vendorUpdatedAt"),
         "vulnerablePackages": [
             {k: p.get(k) for k in ("name", "version", "fixedInVersion", "packageManager")}
             for p in vuln.get("vulnerablePackages", [])

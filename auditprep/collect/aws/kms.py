@@ -2,7 +2,9 @@
 
 Only keys referenced by the evidence (ECR repositories, EKS secrets encryption, trails, log
 groups, ECS Exec) are read. Rotation is asked only of symmetric customer-managed keys with key
-material from KMS: the only kind that supports automatic rotation.
+material from KMS: the only kind that supports automatic rotation. A referenced key that KMS says
+does not exist (deleted, or in another account that does not share it) is recorded as such: it is
+a finding about the resources that use it, not a gap in collection.
 """
 
 from __future__ import annotations
@@ -22,11 +24,15 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         ctx.attempt(KEY, "kms:DescribeKey", count=0, message="no collected resource names a KMS key in this region")
         return
     keys: dict[str, dict[str, Any]] = {}
+    missing: dict[str, str] = {}  # referenced keys KMS says do not exist: a fact about their users
     for ref in sorted(refs):
         try:
             meta = ctx.call("kms", "DescribeKey", KeyId=ref).get("KeyMetadata", {})
         except ApiFailure as f:
-            ctx.attempt(KEY, "kms:DescribeKey", failure=f, resource=ref, name=ref)
+            if f.code == "NotFoundException":
+                missing[ref] = f.message
+            else:
+                ctx.attempt(KEY, "kms:DescribeKey", failure=f, resource=ref, name=ref)
             continue
         entry = keys.setdefault(meta["Arn"], {"KeyMetadata": meta, "used_by": set()})
         entry["used_by"] |= refs[ref]
@@ -45,4 +51,12 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 ctx.attempt(KEY, "kms:GetKeyRotationStatus", failure=f, resource=arn, name=meta.get("KeyId", ""))
         data["auditprep_derived"] = {"used_by": sorted(entry["used_by"]), "rotation_applies": rotatable}
         ctx.item(KEY, "kms:DescribeKey", arn, data, name=meta.get("KeyId", arn))
-    ctx.attempt(KEY, "kms:DescribeKey", count=len(keys))
+    for ref, why in sorted(missing.items()):
+        data = {
+            "KeyReference": ref,
+            "exists": False,
+            "reason": why,
+            "auditprep_derived": {"used_by": sorted(refs[ref]), "rotation_applies": False},
+        }
+        ctx.item(KEY, "kms:DescribeKey", ref, data, name=ref.rsplit("/", 1)[-1])
+    ctx.attempt(KEY, "kms:DescribeKey", count=len(keys) + len(missing))

@@ -67,6 +67,7 @@ OPERATIONS: tuple[Operation, ...] = (
     # TLS
     Operation("elbv2", "DescribeLoadBalancers", "load balancers"),
     Operation("elbv2", "DescribeListeners", "listener protocols, policies and redirects"),
+    Operation("elbv2", "DescribeRules", "what plain HTTP listener rules forward or redirect"),
     Operation("elbv2", "DescribeSSLPolicies", "TLS protocol versions each policy allows"),
     Operation("acm", "ListCertificates", "certificate expiry and use"),
     # Keys
