@@ -309,6 +309,17 @@ def collect_problems(
                 problems.add(item.at("questions", qi), f"choice question '{q.id}' needs at least two choices")
             if q.type is not QuestionType.CHOICE and q.choices:
                 problems.add(item.at("questions", qi, "choices"), f"question '{q.id}' is not a choice question")
+            for choice, claimed in q.claims.items():
+                if choice not in q.choices:
+                    problems.add(
+                        item.at("questions", qi, "claims", choice),
+                        f"question '{q.id}' has no choice '{choice}' to claim",
+                    )
+                if claimed not in checks:
+                    problems.add(
+                        item.at("questions", qi, "claims", choice),
+                        f"question '{q.id}' claims unknown check '{claimed}'",
+                    )
         for ci, check_id in enumerate(control.checks):
             referenced_checks.add(check_id)
             if check_id not in checks:

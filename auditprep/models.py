@@ -46,6 +46,8 @@ class Question(Strict):
     type: QuestionType
     choices: tuple[str, ...] = ()
     help: str = ""
+    # choice -> check: answering that choice claims the check passes, so evidence that it does not is a conflict
+    claims: dict[str, str] = {}
 
     @field_validator("choices")
     @classmethod

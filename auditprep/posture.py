@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -64,6 +64,8 @@ class ControlPosture:
     findings: tuple[Finding, ...]
     exception: ControlException | None
     conflict: bool = False
+    # (question id, sentence): answers that claim what the evidence does not show
+    contradictions: tuple[tuple[str, str], ...] = ()
 
     def count(self, status: FindingStatus) -> int:
         return sum(1 for f in self.findings if f.status is status)
@@ -77,6 +79,43 @@ def active_exception(
 
 
 def control_posture(
+    control: Control,
+    answers: Mapping[str, Answer],
+    findings: Sequence[Finding],
+    exceptions: Sequence[ControlException],
+    as_of: datetime,
+) -> ControlPosture:
+    cp = _posture(control, answers, findings, exceptions, as_of)
+    contradictions = claim_contradictions(control, answers, cp.findings)
+    if not contradictions:
+        return cp
+    status = Status.PARTIAL if cp.status in (Status.IN_PLACE, Status.NOT_APPLICABLE) else cp.status
+    reason = cp.reason if cp.conflict else " ".join(text for _, text in contradictions)
+    return replace(cp, status=status, reason=reason, conflict=True, contradictions=contradictions)
+
+
+def claim_contradictions(
+    control: Control, answers: Mapping[str, Answer], findings: Sequence[Finding]
+) -> tuple[tuple[str, str], ...]:
+    """Answers whose choice claims a check passes, where the evidence says otherwise."""
+    out = []
+    for q in control.questions:
+        a = answers.get(q.id)
+        if a is None or a.value not in q.claims:
+            continue
+        check = q.claims[a.value]
+        against = [f for f in findings if f.check == check and f.status in (FindingStatus.FAIL, FindingStatus.WARN)]
+        if against:
+            out.append(
+                (
+                    q.id,
+                    f"The answer \u201c{a.value}\u201d to {q.id} is contradicted by the evidence: {against[0].message}",
+                )
+            )
+    return tuple(out)
+
+
+def _posture(
     control: Control,
     answers: Mapping[str, Answer],
     findings: Sequence[Finding],
@@ -210,6 +249,7 @@ class Posture:
         for a in self.attachments:
             if getattr(a, "control_id", None):
                 docs.setdefault(a.control_id, []).append(a)
+        contradicted = {qid: text for cp in self.controls.values() for qid, text in cp.contradictions}
         out = []
         for req in fw.requirements:
             cids = links.get(req.id, ())
@@ -238,7 +278,9 @@ class Posture:
                     None,
                 )
                 results.append(
-                    evaluate_objective(f"{req.id}#{i}", obj, ocids, qtypes, self.answers, found, documents, exception)
+                    evaluate_objective(
+                        f"{req.id}#{i}", obj, ocids, qtypes, self.answers, found, documents, exception, contradicted
+                    )
                 )
             if not applicable:
                 out.append(

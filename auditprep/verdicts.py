@@ -176,18 +176,23 @@ def evaluate_objective(
     findings: Sequence[Finding],
     documents: Sequence[Any],
     exception: ControlException | None,
+    contradicted: Mapping[str, str] | None = None,
 ) -> ObjectiveResult:
     checks = _Checks(findings)
     got = [answers[q] for q in objective.questions if q in answers]
     unanswered = tuple(q for q in objective.questions if q not in answers)
+    contradicted = {q: t for q, t in (contradicted or {}).items() if q in objective.questions and q in answers}
     negative = [
-        a for a in got if question_types.get(a.question_id) is QuestionType.STATUS and a.value in ("no", "partial")
+        a
+        for a in got
+        if (question_types.get(a.question_id) is QuestionType.STATUS and a.value in ("no", "partial"))
+        or a.question_id in contradicted
     ]
     not_applicable = [a for a in got if question_types.get(a.question_id) is QuestionType.STATUS and a.value == "n-a"]
     positive = [a for a in got if a not in negative and a not in not_applicable]
     has_docs = bool(documents)
     missing_doc = any(cites_document(a.narrative) for a in positive) and not has_docs
-    conflict = bool(checks.fails and positive)
+    conflict = bool(checks.fails and positive) or bool(contradicted)
 
     def result(status: ObjectiveStatus, basis: Basis, reason: str) -> ObjectiveResult:
         return ObjectiveResult(
@@ -212,7 +217,10 @@ def evaluate_objective(
         if checks.fails:
             why.append(f"{len(checks.fails)} automated result(s) fail")
         for a in negative:
-            why.append(f"the team answered \u201c{a.value}\u201d to {a.question_id}")
+            if a.question_id in contradicted:
+                why.append(contradicted[a.question_id].rstrip("."))
+            else:
+                why.append(f"the team answered \u201c{a.value}\u201d to {a.question_id}")
         reason = _sentence("; ".join(why))
         if exception is not None:
             return result(

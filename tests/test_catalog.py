@@ -273,3 +273,15 @@ def test_the_corrected_links_hold() -> None:
         ("hipaa", "164.306(d)(3)"),
     ]:
         assert catalog.requirement(fid, rid).objectives, (fid, rid)
+
+
+def test_a_claim_names_a_real_choice_and_check(mini: Path) -> None:
+    path = mini / "controls" / "hardening.yaml"
+    text = path.read_text()
+    claim = "        choices: [pipeline, admission, none]\n        claims:\n          {}: {}\n"
+    path.write_text(
+        text.replace("        choices: [pipeline, admission, none]\n", claim.format("admision", "docker.nope.x"))
+    )
+    found = problems_of(mini)
+    assert any("has no choice 'admision'" in p for p in found), found
+    assert any("claims unknown check 'docker.nope.x'" in p for p in found), found

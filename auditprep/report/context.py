@@ -205,6 +205,7 @@ class _Builder:
             "status_label": cp.status.label,
             "reason": cp.reason,
             "conflict": cp.conflict,
+            "contradictions": [text for _, text in cp.contradictions],
             "answer": answer,
             "details": details,
             "attestation": attestation,

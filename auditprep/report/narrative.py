@@ -160,8 +160,10 @@ def control_paragraphs(view: dict[str, Any]) -> list[str]:
         paras.append(" ".join(c["sentence"] for c in checks))
     elif view["control_checks"]:
         paras.append("No automated results are recorded for this control yet.")
-    if view["conflict"]:
-        fails = sum(c["counts"].get("fail", 0) for c in view["checks"])
+    for text in view.get("contradictions", ()):
+        paras.append("Conflict: " + text)
+    fails = sum(c["counts"].get("fail", 0) for c in view["checks"])
+    if view["conflict"] and fails and ans and ans["value"] in ("yes", "n-a"):
         claimed = "in place" if ans and ans["value"] == "yes" else "not applicable"
         paras.append(
             f"Conflict: the team answered \u201c{claimed}\u201d, but {plural(fails, 'automated result')} "

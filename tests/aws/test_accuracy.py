@@ -11,9 +11,14 @@ from auditprep.collect.aws import collect_aws
 from auditprep.models import CallStatus, Finding, FindingStatus
 
 from .test_collect import collected, findings_of  # noqa: F401 - the shared collection
-from .world import R1, R2, client
+from .world import R1, client
 
-PASS, FAIL, WARN, NOT_EVALUATED = FindingStatus.PASS, FindingStatus.FAIL, FindingStatus.WARN, FindingStatus.NOT_EVALUATED
+PASS, FAIL, WARN, NOT_EVALUATED = (
+    FindingStatus.PASS,
+    FindingStatus.FAIL,
+    FindingStatus.WARN,
+    FindingStatus.NOT_EVALUATED,
+)
 
 
 def collect(sessions, regions=(R1,)):
@@ -86,7 +91,10 @@ def test_ecs_exec_not_reported_is_not_evaluated_never_passed(aws, sessions):
 
 @pytest.mark.parametrize(
     ("version", "phrase"),
-    [("1.30", "key AWS owns (the default since Kubernetes 1.28)"), ("1.27", "default envelope encryption (from 1.28) does not apply")],
+    [
+        ("1.30", "key AWS owns (the default since Kubernetes 1.28)"),
+        ("1.27", "default envelope encryption (from 1.28) does not apply"),
+    ],
 )
 def test_eks_without_a_customer_key_is_judged_by_what_eks_does_by_default(aws, sessions, version, phrase):
     client("eks", R1).create_cluster(

@@ -176,3 +176,15 @@ def test_recording_matches_what_the_collectors_produce_today(tmp_path: Path) -> 
     assert fresh["aws"] == shipped["aws"], "re-record the demo: python tests/demo/record.py"
     # the daemon may hold other tests' objects; the demo's own kinds must all still be produced
     assert set(shipped["docker"]) <= set(fresh["docker"]), "re-record the demo: python tests/demo/record.py"
+
+
+def test_an_answer_claiming_an_organization_trail_conflicts_with_the_recorded_trail(demo: Path) -> None:
+    """The team says 'organization trail'; the collected trail says it is not one: flagged, never trusted."""
+    with Engagement.open(demo, readonly=True) as eng:
+        posture = engagement_posture(eng, load_catalog())
+        reqs = {r.requirement.id: r for r in posture.requirements("pci-dss")}
+    log = posture.controls["LOG-01"]
+    assert log.conflict and [q for q, _ in log.contradictions] == ["LOG-01.org"]
+    assert "not an organization trail" in log.contradictions[0][1]
+    org_objectives = [o for o in reqs["10.3.3"].objectives if "LOG-01.org" in o.objective.questions]
+    assert org_objectives and all(o.status.value == "not_met" and o.conflict for o in org_objectives)

@@ -79,9 +79,11 @@ def multi_region(view: EvidenceView) -> Iterator[Result]:
         good = [t for t in trails if not _shortfalls(t.data)]
         if good:
             t = good[0]
-            default = " (no custom event selectors: AWS's default records them all)" if not (
-                t.data.get("EventSelectors") or t.data.get("AdvancedEventSelectors")
-            ) else ""
+            default = (
+                " (no custom event selectors: AWS's default records them all)"
+                if not (t.data.get("EventSelectors") or t.data.get("AdvancedEventSelectors"))
+                else ""
+            )
             yield passed(
                 t,
                 f"Multi-region trail {t.resource_name} (home {t.data.get('HomeRegion')}) is logging all "
@@ -121,6 +123,30 @@ def _judged_trails(view: EvidenceView) -> Iterator[Evidence]:
 
 def _trail(ev: Evidence) -> str:
     return f"Trail {ev.resource_name} (home {ev.data.get('HomeRegion')}) in account {ev.scope.account}"
+
+
+@check("aws.cloudtrail.organization", requires=[TRAIL], absent=NO_TRAIL_HOME)
+def organization_trail(view: EvidenceView) -> Iterator[Result]:
+    """Whether the account's activity is recorded by an organization trail (informational: answers claim it)."""
+    by_account: dict[str | None, list[Evidence]] = {}
+    for ev in _judged_trails(view):
+        by_account.setdefault(ev.scope.account, []).append(ev)
+    for trails in by_account.values():
+        org = [t for t in trails if t.data.get("IsOrganizationTrail") is True]
+        if org:
+            yield passed(
+                org[0], f"{_trail(org[0])} is an organization trail, recording every account of the organisation."
+            )
+            continue
+        for t in trails:
+            if t.data.get("IsOrganizationTrail") is None:
+                yield unknown(t, f"{_trail(t)}: whether it is an organization trail was not reported.")
+            else:
+                yield warned(
+                    t,
+                    f"{_trail(t)} is not an organization trail: it records this account only and is kept in the "
+                    "account it describes.",
+                )
 
 
 @check("aws.cloudtrail.log_validation", requires=[TRAIL], absent=NO_TRAIL_HOME)

@@ -58,7 +58,10 @@ def _rule_name(rule: dict) -> str:
     conditions = []
     for c in rule.get("Conditions") or []:
         values = c.get("Values") or [
-            v for key, cfg in c.items() if key.endswith("Config") and isinstance(cfg, dict) for v in cfg.get("Values") or []
+            v
+            for key, cfg in c.items()
+            if key.endswith("Config") and isinstance(cfg, dict)
+            for v in cfg.get("Values") or []
         ]
         conditions.append(f"{c.get('Field')} {', '.join(str(v) for v in values)}".strip())
     what = f" ({'; '.join(conditions)})" if conditions else ""
@@ -77,9 +80,7 @@ def http_redirect(view: EvidenceView) -> Iterator[Result]:
         if not _to_https(ev.data.get("DefaultActions") or []):
             plain.append("its default action")
         plain.extend(
-            _rule_name(r)
-            for r in ev.data["Rules"]
-            if not r.get("IsDefault") and not _to_https(r.get("Actions") or [])
+            _rule_name(r) for r in ev.data["Rules"] if not r.get("IsDefault") and not _to_https(r.get("Actions") or [])
         )
         if plain:
             yield failed(

@@ -151,4 +151,6 @@ def unseen_env(env: Any) -> bool:
 
 
 def not_shown(ev: Evidence, label: str, field: str) -> Result:
-    return result(FindingStatus.NOT_EVALUATED, ev, f"{label}: {field} is not shown in the evidence, so this is not evaluated.")
+    return result(
+        FindingStatus.NOT_EVALUATED, ev, f"{label}: {field} is not shown in the evidence, so this is not evaluated."
+    )

@@ -17,13 +17,14 @@ from auditprep.checks.docker.common import (
     get,
     is_root_user,
     join,
+    not_shown,
     opt_value,
     result,
     security_opts,
     state_note,
+    unseen,
 )
 from auditprep.checks.docker.daemon import security_options
-from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.models import FindingStatus
 
@@ -56,7 +57,7 @@ def _caps(values: object) -> list[str]:
 @check("docker.container.privileged", requires=["docker.container"], absent=ABSENT)
 def privileged(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
-        if missing := unseen(ev.data, ('HostConfig', 'Privileged')):
+        if missing := unseen(ev.data, ("HostConfig", "Privileged")):
             yield not_shown(ev, container_label(ev), missing)
             continue
         if get(ev.data, "HostConfig", "Privileged"):
@@ -73,7 +74,7 @@ def privileged(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.capabilities", requires=["docker.container"], absent=ABSENT)
 def capabilities(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
-        if missing := unseen(ev.data, ('HostConfig', 'CapAdd'), ('HostConfig', 'CapDrop')):
+        if missing := unseen(ev.data, ("HostConfig", "CapAdd"), ("HostConfig", "CapDrop")):
             yield not_shown(ev, container_label(ev), missing)
             continue
         added = _caps(get(ev.data, "HostConfig", "CapAdd"))
@@ -129,7 +130,9 @@ def user(view: EvidenceView) -> Iterator[Result]:
         config = get(ev.data, "Config")
         if not isinstance(config, dict) or "User" not in config:
             yield result(
-                NOT_EVALUATED, ev, f"{container_label(ev)}: its user is not shown (the inspect data has no Config.User)."
+                NOT_EVALUATED,
+                ev,
+                f"{container_label(ev)}: its user is not shown (the inspect data has no Config.User).",
             )
             continue
         configured = str(config.get("User") or "")
@@ -170,7 +173,9 @@ def user(view: EvidenceView) -> Iterator[Result]:
             )
         else:
             opted_out = " (it opts out of the daemon's user-namespace remapping with --userns=host)" if remap else ""
-            yield result(FAIL, ev, f"{container_label(ev)} runs its process as root ({why}){opted_out}.{state_note(ev)}")
+            yield result(
+                FAIL, ev, f"{container_label(ev)} runs its process as root ({why}){opted_out}.{state_note(ev)}"
+            )
 
 
 @check("docker.container.readonly_rootfs", requires=["docker.container"], absent=ABSENT)
@@ -209,7 +214,7 @@ def no_new_privileges(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.seccomp", requires=["docker.container", "docker.daemon"], absent=ABSENT)
 def seccomp(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
-        if missing := unseen(ev.data, ('HostConfig', 'Privileged'), ('HostConfig', 'SecurityOpt')):
+        if missing := unseen(ev.data, ("HostConfig", "Privileged"), ("HostConfig", "SecurityOpt")):
             yield not_shown(ev, container_label(ev), missing)
             continue
         daemon = view.one("docker.daemon", ev.scope)
@@ -258,7 +263,14 @@ _NAMESPACES = (
 @check("docker.container.host_namespaces", requires=["docker.container"], absent=ABSENT)
 def host_namespaces(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
-        if missing := unseen(ev.data, ('HostConfig', 'NetworkMode'), ('HostConfig', 'PidMode'), ('HostConfig', 'IpcMode'), ('HostConfig', 'UTSMode'), ('HostConfig', 'UsernsMode')):
+        if missing := unseen(
+            ev.data,
+            ("HostConfig", "NetworkMode"),
+            ("HostConfig", "PidMode"),
+            ("HostConfig", "IpcMode"),
+            ("HostConfig", "UTSMode"),
+            ("HostConfig", "UsernsMode"),
+        ):
             yield not_shown(ev, container_label(ev), missing)
             continue
         shared = [label for key, label in _NAMESPACES if str(get(ev.data, "HostConfig", key, default="")) == "host"]
@@ -276,7 +288,7 @@ def host_namespaces(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.devices", requires=["docker.container"], absent=ABSENT)
 def devices(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
-        if missing := unseen(ev.data, ('HostConfig', 'Devices'), ('HostConfig', 'DeviceCgroupRules')):
+        if missing := unseen(ev.data, ("HostConfig", "Devices"), ("HostConfig", "DeviceCgroupRules")):
             yield not_shown(ev, container_label(ev), missing)
             continue
         mapped = [

@@ -11,9 +11,19 @@ from collections.abc import Iterator
 from datetime import timedelta
 
 from auditprep.checks.docker import advisories
-from auditprep.checks.docker.common import FAIL, PASS, WARN, get, image_label, is_root_user, join, parse_time, result
+from auditprep.checks.docker.common import (
+    FAIL,
+    PASS,
+    WARN,
+    get,
+    image_label,
+    is_root_user,
+    join,
+    not_shown,
+    parse_time,
+    result,
+)
 from auditprep.checks.docker.operations import env_entries
-from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.redact import REDACTED
 

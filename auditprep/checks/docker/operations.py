@@ -14,11 +14,13 @@ from auditprep.checks.docker.common import (
     containers,
     get,
     join,
+    not_shown,
     result,
     short,
     state_note,
+    unseen,
+    unseen_env,
 )
-from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.redact import looks_secret
 
@@ -29,7 +31,7 @@ _ALL_INTERFACES = ("", "0.0.0.0", "::", "[::]")
 @check("docker.container.ports_all_interfaces", requires=["docker.container"], absent=ABSENT)
 def ports_all_interfaces(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
-        if missing := unseen(ev.data, ('HostConfig', 'PortBindings')):
+        if missing := unseen(ev.data, ("HostConfig", "PortBindings")):
             yield not_shown(ev, container_label(ev), missing)
             continue
         bindings = get(ev.data, "HostConfig", "PortBindings", default={}) or {}
@@ -90,7 +92,7 @@ def resource_limits(view: EvidenceView) -> Iterator[Result]:
 @check("docker.container.restart_policy", requires=["docker.container"], absent=ABSENT)
 def restart_policy(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
-        if missing := unseen(ev.data, ('HostConfig', 'RestartPolicy', 'Name')):
+        if missing := unseen(ev.data, ("HostConfig", "RestartPolicy", "Name")):
             yield not_shown(ev, container_label(ev), missing)
             continue
         policy = get(ev.data, "HostConfig", "RestartPolicy", default={}) or {}
@@ -165,7 +167,7 @@ def env_entries(env: Any) -> list[tuple[str, bool]]:
 @check("docker.container.env_secrets", requires=["docker.container"], absent=ABSENT)
 def env_secrets(view: EvidenceView) -> Iterator[Result]:
     for ev in containers(view):
-        if missing := unseen(ev.data, ('Config', 'Env')):
+        if missing := unseen(ev.data, ("Config", "Env")):
             yield not_shown(ev, container_label(ev), missing)
             continue
         if unseen_env(get(ev.data, "Config", "Env")):

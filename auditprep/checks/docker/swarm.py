@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import timedelta
 
-from auditprep.checks.docker.common import FAIL, PASS, WARN, get, host, join, parse_time, result, short
+from auditprep.checks.docker.common import (
+    FAIL,
+    PASS,
+    WARN,
+    get,
+    host,
+    join,
+    not_shown,
+    parse_time,
+    result,
+    short,
+    unseen,
+    unseen_env,
+)
 from auditprep.checks.docker.operations import env_entries
-from auditprep.checks.docker.common import not_shown, unseen, unseen_env
 from auditprep.checks.engine import EvidenceView, Result, check
 from auditprep.models import Evidence
 
@@ -145,7 +157,11 @@ def secrets_used(view: EvidenceView) -> Iterator[Result]:
             continue
         spec = get(ev.data, "Spec", "TaskTemplate", "ContainerSpec", default={}) or {}
         if unseen_env(spec.get("Env")):
-            yield not_shown(ev, f"The swarm service {short(ev.resource)} on {host(ev)}", "whether each environment variable name looks secret")
+            yield not_shown(
+                ev,
+                f"The swarm service {short(ev.resource)} on {host(ev)}",
+                "whether each environment variable name looks secret",
+            )
             continue
         names = [n for n, secret in env_entries(spec.get("Env")) if secret]
         secrets = [str(s.get("SecretName", "?")) for s in spec.get("Secrets") or [] if isinstance(s, dict)]
