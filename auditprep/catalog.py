@@ -240,10 +240,10 @@ def collect_problems(
     app_where: yamlsource.Locator | None = None
     if (root / "applicability.yaml").is_file():
         app_file, app_where = _parse(_ApplicabilityFile, root / "applicability.yaml", problems)
-        for i, key in enumerate(app_file.keys if app_file else []):
-            if key.key in applicability and app_where is not None:
-                problems.add(app_where.where(("keys", i, "key")), f"applicability key '{key.key}' is defined twice")
-            applicability[key.key] = key
+        for i, fact in enumerate(app_file.keys if app_file else []):
+            if fact.key in applicability and app_where is not None:
+                problems.add(app_where.where(("keys", i, "key")), f"applicability key '{fact.key}' is defined twice")
+            applicability[fact.key] = fact
 
     frameworks: dict[str, Framework] = {}
     fw_where: dict[str, yamlsource.Locator] = {}

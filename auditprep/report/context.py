@@ -202,7 +202,7 @@ class _Builder:
             "theme": c.theme,
             "theme_title": self.catalog.theme_title(c.theme),
             "status": cp.status.value,
-            "status_label": cp.status.label,
+            "status_label": "Answered in place" if cp.status is Status.IN_PLACE else cp.status.label,
             "reason": cp.reason,
             "conflict": cp.conflict,
             "contradictions": [text for _, text in cp.contradictions],
