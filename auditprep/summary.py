@@ -80,6 +80,24 @@ def status_report(eng: Engagement, catalog: Catalog) -> dict[str, Any]:
     }
 
 
+def verdict_sentence(counts: dict[str, int]) -> str:
+    """'Requirements (280 in the standard): 17 in place (verified), 15 attested, not verified, ...'."""
+    c = Counter(counts)
+    parts = [
+        f"{c['in_place'] + c['in_place_ccw']} in place (verified)",
+        f"{c['attested']} attested, not verified",
+        f"{c['not_in_place']} not in place",
+    ]
+    if c["exception"]:
+        parts.append(f"{c['exception']} under an exception")
+    parts += [
+        f"{c['not_tested']} not tested",
+        f"{c['not_applicable']} not applicable",
+        f"{c['not_covered']} outside this tool",
+    ]
+    return f"Requirements ({sum(c.values())} in the standard): " + ", ".join(parts) + "."
+
+
 def render_status(report: dict[str, Any]) -> str:
     org = f" ({report['organisation']})" if report["organisation"] else ""
     out = [f"Engagement {report['engagement']}{org}", ""]
@@ -92,8 +110,7 @@ def render_status(report: dict[str, Any]) -> str:
         t = fw["total"]
         rows.append(("total", *(str(t[k]) for k in COUNT_KEYS[:6])))
         out.append(table(rows, right=range(1, 7)))
-        reqs = ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in fw["requirements"].items())
-        out.append(f"Requirements: {reqs}.")
+        out.append(verdict_sentence(fw["requirements"]))
         if t["conflicts"]:
             out.append(f"Conflicts: {t['conflicts']} control(s) answered 'in place' while a check fails.")
         out.append("")

@@ -198,19 +198,9 @@ class Session:
         """Requirement verdicts of one framework, against the standard's own count."""
         from collections import Counter
 
-        reqs = self.posture().requirements(fid)
-        counts = Counter(r.status.value for r in reqs)
-        parts = [
-            f"{counts['in_place'] + counts['in_place_ccw']} in place (verified)",
-            f"{counts['attested']} attested, not verified",
-            f"{counts['not_in_place']} not in place",
-            f"{counts['not_tested']} not tested",
-            f"{counts['not_applicable']} not applicable",
-            f"{counts['not_covered']} outside this tool",
-        ]
-        if counts["exception"]:
-            parts.insert(3, f"{counts['exception']} under an exception")
-        return f"Requirements ({len(reqs)} in the standard): " + ", ".join(parts) + "."
+        from auditprep.summary import verdict_sentence
+
+        return verdict_sentence(Counter(r.status.value for r in self.posture().requirements(fid)))
 
     def scope_text(self) -> str:
         info = self.info

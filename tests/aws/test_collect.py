@@ -33,7 +33,7 @@ aws.ecr.registry_scanning aws.ecr.tag_immutability aws.ecr.lifecycle_policy aws.
 aws.ecr.image_findings aws.inspector.ecr_scanning aws.inspector.critical_age
 aws.guardduty.enabled aws.guardduty.runtime_monitoring aws.guardduty.eks_audit_logs
 aws.securityhub.enabled aws.config.recorder
-aws.cloudtrail.multi_region aws.cloudtrail.log_validation aws.cloudtrail.kms aws.cloudtrail.cloudwatch
+aws.cloudtrail.multi_region aws.cloudtrail.log_validation aws.cloudtrail.kms aws.cloudtrail.cloudwatch aws.cloudtrail.organization
 aws.logs.retention aws.logs.kms aws.elb.tls_policy aws.elb.http_redirect aws.acm.expiry aws.kms.rotation
 """.split()
 
