@@ -230,8 +230,14 @@ def objective_paragraphs(obj: Mapping[str, Any], evidence: Mapping[str, Mapping[
     if obj["unanswered"]:
         out.append("Not answered yet: " + join_words(obj["unanswered"]) + ".")
     if obj["documents"]:
-        names = [f"{d['filename']} ({d['sha256'][:12]})" for d in obj["documents"]]
-        out.append("Documents attached: " + join_words(names) + ".")
+        by_control: dict[str, list[str]] = defaultdict(list)
+        for d in obj["documents"]:
+            by_control[d["control"]].append(f"{d['filename']} ({d['sha256'][:12]})")
+        out.append(
+            "Documents attached: "
+            + "; ".join(f"to {cid}, {join_words(names)}" for cid, names in sorted(by_control.items()))
+            + "."
+        )
     elif obj["expected_documents"]:
         out.append("Documents that would verify it: " + "; ".join(obj["expected_documents"]) + " (none attached).")
     if obj["document_missing"]:
