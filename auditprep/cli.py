@@ -602,26 +602,32 @@ def report(
 
 
 @main.command()
-@click.option(
-    "--path", type=click.Path(path_type=Path), help="Write the demo engagement here instead (must not exist)."
-)
+@click.option("--path", type=click.Path(path_type=Path), help="Keep the demo engagement here instead.")
+@click.option("--fresh", is_flag=True, help="Rebuild the demo from scratch, discarding what was recorded in it.")
 @click.option("--no-tui", is_flag=True, help="Build the demo and print its status instead of opening the assistant.")
 @click.pass_context
-def demo(ctx: click.Context, path: Path | None, no_tui: bool) -> None:
-    """Open a ready demo engagement for a fictional payments company (no AWS account needed)."""
-    from auditprep.demo import build_demo, default_demo_path, remove_previous_demo
+def demo(ctx: click.Context, path: Path | None, fresh: bool, no_tui: bool) -> None:
+    """Open the demo engagement for a fictional payments company (no AWS account needed).
+
+    The demo is kept between runs, with everything recorded in it; --fresh rebuilds it.
+    """
+    from auditprep.demo import build_demo, default_demo_path, is_demo, remove_previous_demo
 
     catalog = load_catalog(ctx)
-    if path is None:
-        path = default_demo_path()
+    path = path or default_demo_path()
+    if path.exists() and not is_demo(path):
+        raise click.UsageError(f"{path} exists and is not the demo engagement; it was left untouched.")
+    if fresh:
         remove_previous_demo(path)
-    build_demo(path, catalog)
+    kept = path.exists()
+    if not kept:
+        build_demo(path, catalog)
     if no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
         from auditprep.summary import render_status, status_report
 
         with open_engagement(path, readonly=True) as eng:
             click.echo(render_status(status_report(eng, catalog)))
-        click.echo(f"\nDemo engagement: {path}")
+        click.echo(f"\nDemo engagement: {path}" + (" (kept from earlier runs; --fresh rebuilds it)" if kept else ""))
         click.echo(f"Try: auditprep findings {path}   |   auditprep report {path} --framework pci-dss -o demo.pdf")
         return
     from auditprep.tui import launch

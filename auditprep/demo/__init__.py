@@ -28,7 +28,7 @@ DEMO_NAME = "Larkspur Pay 2026 assessment"
 
 
 def default_demo_path() -> Path:
-    """Where ``auditprep demo`` keeps its engagement: the user data folder, rebuilt on every run."""
+    """Where ``auditprep demo`` keeps its engagement: the user data folder, kept between runs."""
     from platformdirs import user_data_dir
 
     folder = Path(user_data_dir("auditprep")) / "demo"
@@ -36,16 +36,20 @@ def default_demo_path() -> Path:
     return folder / "larkspur-pay.engagement"
 
 
+def is_demo(path: Path) -> bool:
+    """Whether ``path`` holds the demo engagement (and nothing else a user made)."""
+    try:
+        with Engagement.open(path, readonly=True) as eng:
+            return eng.info().name == DEMO_NAME
+    except AuditprepError:
+        return False
+
+
 def remove_previous_demo(path: Path) -> None:
     """Delete an earlier demo engagement at ``path``, and refuse anything that is not one."""
     if not path.exists():
         return
-    try:
-        with Engagement.open(path, readonly=True) as eng:
-            is_demo = eng.info().name == DEMO_NAME
-    except AuditprepError:
-        is_demo = False
-    if not is_demo:
+    if not is_demo(path):
         raise AuditprepError(f"{path} exists and is not the demo engagement; it was left untouched.")
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)

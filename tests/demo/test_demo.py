@@ -135,10 +135,28 @@ def test_demo_command_prints_status_when_not_in_a_terminal(tmp_path: Path) -> No
     )
     assert proc.returncode == 0, proc.stderr
     assert "Larkspur Pay" in proc.stdout and "Conflicts:" in proc.stdout
+    # work recorded in the demo survives the next run; --fresh rebuilds it on purpose
+    with Engagement.open(out) as eng:
+        eng.add_scope("Sam Ortiz", "aws-region", "ap-south-1", "added by hand")
     again = subprocess.run(
         [sys.executable, "-m", "auditprep", "demo", "--path", str(out)], capture_output=True, text=True
     )
-    assert again.returncode == 2 and "already exists" in again.stderr
+    assert again.returncode == 0 and "kept from earlier runs" in again.stdout
+    with Engagement.open(out, readonly=True) as eng:
+        assert ("aws-region", "ap-south-1", "added by hand") in eng.scope_items()
+    fresh = subprocess.run(
+        [sys.executable, "-m", "auditprep", "demo", "--path", str(out), "--fresh"], capture_output=True, text=True
+    )
+    assert fresh.returncode == 0
+    with Engagement.open(out, readonly=True) as eng:
+        assert ("aws-region", "ap-south-1", "added by hand") not in eng.scope_items()
+    other = tmp_path / "mine.engagement"
+    other.write_bytes(b"not an engagement")
+    refused = subprocess.run(
+        [sys.executable, "-m", "auditprep", "demo", "--path", str(other)], capture_output=True, text=True
+    )
+    assert refused.returncode == 2 and "is not the demo engagement" in refused.stderr
+    assert other.read_bytes() == b"not an engagement"
 
 
 def _docker_host() -> str:
