@@ -493,14 +493,26 @@ def collect(
     runners = []
     if not no_aws:
         runners.append(("aws", runmod.aws_runner(runmod.AwsOptions(profiles, regions, role_arns, max_rps))))
+    skipped_docker = not no_docker and not docker_hosts and not runmod.docker_configured()
+    if skipped_docker and no_aws:
+        fail(
+            "nothing to collect: --no-aws was given and no Docker host is configured "
+            "(give --docker URL, set DOCKER_HOST or a Docker context).",
+            2,
+        )
     with open_engagement(engagement) as eng:
-        if not no_docker:
+        if not no_docker and not skipped_docker:
             runners.append(("docker", runmod.docker_runner(docker_hosts or None, runmod.known_inventories(eng))))
         with TerminalProgress() as progress:
             summary = runmod.collect_into(eng, catalog, runners, actor=actor(), progress=progress)
     from auditprep.summary import render_collect_summary
 
     click.echo(render_collect_summary(summary))
+    if skipped_docker:
+        click.echo(
+            "Docker: skipped, because no Docker host is configured (no --docker, DOCKER_HOST, Docker context or "
+            "local socket); give --docker URL to collect from one."
+        )
     errors = [r for r in summary.results if r.error]
     for r in errors:
         click.echo(f"auditprep: {r.source}: {r.error}", err=True)

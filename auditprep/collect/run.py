@@ -7,10 +7,13 @@ reached at all leaves the engagement exactly as it was.
 
 from __future__ import annotations
 
+import json
+import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from auditprep.catalog import Catalog
 from auditprep.collect.base import CollectionOutcome, ProgressCallback, no_progress, utcnow
@@ -104,6 +107,29 @@ def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict
         )
 
     return run
+
+
+DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
+
+
+def docker_configured(environ: Mapping[str, str] | None = None, home: Path | None = None) -> bool:
+    """Whether a Docker host is configured at all: DOCKER_HOST, a Docker context, or the local socket.
+
+    Read without the Docker SDK, so a team with no Docker (ECS on Fargate only) is not made to fail.
+    """
+    env = os.environ if environ is None else environ
+    if env.get("DOCKER_HOST"):
+        return True
+    if env.get("DOCKER_CONTEXT", "default") != "default":
+        return True
+    folder = Path(env["DOCKER_CONFIG"]) if env.get("DOCKER_CONFIG") else (home or Path.home()) / ".docker"
+    try:
+        current = json.loads((folder / "config.json").read_text(encoding="utf-8")).get("currentContext")
+    except (OSError, ValueError, AttributeError):
+        current = None
+    if current and current != "default":
+        return True
+    return Path(DEFAULT_DOCKER_SOCKET).exists()
 
 
 def known_inventories(eng: Engagement) -> dict[str, dict]:

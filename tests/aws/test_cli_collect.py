@@ -111,3 +111,33 @@ def test_unreachable_aws_exits_3_and_keeps_the_engagement(tmp_path: Path, monkey
     after = run("status", str(eng), "--json").stdout
     assert json.loads(after)["frameworks"] == json.loads(before)["frameworks"]
     assert run("verify", str(eng)).returncode == 0
+
+
+def test_docker_not_configured_is_skipped_with_a_note(aws: str, tmp_path: Path, monkeypatch) -> None:
+    """An ECS-only team runs collect with no flags: Docker is skipped and said so, never a failure."""
+    from auditprep.collect.run import DEFAULT_DOCKER_SOCKET, docker_configured
+
+    home = tmp_path / "home"
+    (home / ".docker").mkdir(parents=True)
+    assert docker_configured({"DOCKER_HOST": "unix:///x.sock"}, home)
+    (home / ".docker" / "config.json").write_text('{"currentContext": "swarm-prod"}')
+    assert docker_configured({}, home)
+    (home / ".docker" / "config.json").write_text('{"currentContext": "default"}')
+    if Path(DEFAULT_DOCKER_SOCKET).exists():
+        import pytest
+
+        pytest.skip(f"{DEFAULT_DOCKER_SOCKET} exists here, so Docker counts as configured")
+    assert not docker_configured({}, home)
+
+    seed_aws(boto3.Session(), aws)
+    eng = tmp_path / "ecs-only.engagement"
+    assert run("init", str(eng), "--framework", "pci-dss").returncode == 0
+    monkeypatch.delenv("DOCKER_HOST", raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.delenv("DOCKER_CONFIG", raising=False)
+    proc = run("collect", str(eng), "--region", "eu-west-1")
+    assert proc.returncode in (0, 4), proc.stdout + proc.stderr  # never 3: AWS was reached
+    assert "Docker: skipped, because no Docker host is configured" in proc.stdout
+    assert "auditprep: docker" not in proc.stderr
+    none = run("collect", str(eng), "--no-aws")
+    assert none.returncode == 2 and "no Docker host is configured" in none.stderr

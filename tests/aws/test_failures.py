@@ -122,7 +122,10 @@ def test_no_credentials_is_one_clear_error(aws, monkeypatch, sessions):
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     with pytest.raises(CollectionError) as err:
         collect_aws(regions=[R1], session_factory=sessions)
-    assert err.value.message == "No AWS account could be reached: no AWS credentials were found."
+    assert err.value.message == (
+        "No AWS account could be reached: no AWS credentials were found; give --profile NAME, set AWS_PROFILE, "
+        "or sign in with 'aws sso login'."
+    )
 
 
 def test_unknown_profile_is_one_clear_error(aws):

@@ -148,3 +148,17 @@ async def test_an_evidence_package_opens_for_review(app_factory, engagement: Pat
     review = json.loads((tmp_path / "handover.review.json").read_text())
     assert review["engagement"]["package_root_hash"]
     assert [c["text"] for c in review["comments"]] == ["ok"]
+
+
+async def test_review_of_an_empty_engagement_does_not_offer_collecting(app_factory, tmp_path: Path) -> None:
+    """Read-only, nothing collected: the dashboard says so instead of pointing at a sealed Collect screen."""
+    path = tmp_path / "empty.engagement"
+    with Engagement.create(path, name="empty", organisation="", frameworks=["pci-dss"], actor="tester"):
+        pass
+    app = app_factory(path, review=True, review_file=tmp_path / "review.json")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await settle(pilot, app)
+        text = str(app.screen.query_one("#collection").render())
+        assert "Press 4 to collect" not in text
+        assert "open read-only, so nothing can be added" in text

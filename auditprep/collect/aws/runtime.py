@@ -98,7 +98,12 @@ def classify(exc: Exception, action: str) -> ApiFailure:
         detail = f"{code}: {text}" if text and code else (text or code or "no detail")
         return ApiFailure(CallStatus.ERROR, action, f"{action} failed ({detail[:300]})", code)
     if isinstance(exc, NoCredentialsError):
-        return ApiFailure(CallStatus.ERROR, action, "no AWS credentials were found", "NoCredentials")
+        return ApiFailure(
+            CallStatus.ERROR,
+            action,
+            "no AWS credentials were found; give --profile NAME, set AWS_PROFILE, or sign in with 'aws sso login'",
+            "NoCredentials",
+        )
     if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
         return ApiFailure(CallStatus.ERROR, action, f"the endpoint could not be reached ({exc})", "Unreachable")
     if isinstance(exc, ReadTimeoutError):

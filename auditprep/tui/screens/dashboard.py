@@ -112,7 +112,12 @@ class DashboardScreen(SectionScreen):
                     f"(fingerprint {self.session.engagement.fingerprint()[:16]}…)."
                 )
         if not state.runs:
-            lines.append("Nothing collected yet. Press 4 to collect from AWS and Docker.")
+            if self.session.readonly:
+                lines.append(
+                    "Nothing was collected in this engagement (it is open read-only, so nothing can be added)."
+                )
+            else:
+                lines.append("Nothing collected yet. Press 4 to collect from AWS and Docker.")
             return "\n".join(lines)
         last = state.runs[-1]
         lines += [
