@@ -563,7 +563,9 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
         click.echo(c.render_index(catalog.concepts, width=width))
         return
     text = " ".join(term)
-    concept = c.find(catalog.concepts, text)
+    concept, choices = c.lookup(catalog.concepts, text)
+    if concept is None and choices:
+        fail(f"{text!r} could mean several concepts: {', '.join(choices)}; name one of them.", 2)
     if concept is None:
         fail(c.unknown_term_message(catalog.concepts, text), 2)
     env = None

@@ -62,6 +62,63 @@ def find(concepts: Mapping[str, Concept], term: str) -> Concept | None:
     return None
 
 
+_FILLER = frozenset(
+    "a an the is are what whats what's explain me about of in for on and or to how does do why container containers".split()
+)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[0-9a-z]+", text.casefold()) if w not in _FILLER]
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") and not word.endswith("ss") else word
+
+
+def lookup(concepts: Mapping[str, Concept], term: str) -> tuple[Concept | None, list[str]]:
+    """The concept a query identifies, or the candidates when it is genuinely ambiguous.
+
+    An exact key, name or alias wins. Otherwise the query's words (question words dropped, "what is
+    a sidecar" -> "sidecar") are matched against each concept's key, name and aliases, word by word;
+    one concept matching best opens, several matching equally are listed, and only when no label
+    matches does the explanation text decide.
+    """
+    exact = find(concepts, term)
+    if exact is not None:
+        return exact, []
+    words = {_stem(w) for w in _words(term)}
+    if not words:
+        return None, []
+    stripped = find(concepts, " ".join(_words(term)))
+    if stripped is not None:
+        return stripped, []
+
+    def label_score(concept: Concept) -> int:
+        label_words = {_stem(w) for label in _labels(concept) for w in re.findall(r"[0-9a-z]+", label.casefold())}
+        return len(words & label_words)
+
+    def text_score(concept: Concept) -> int:
+        text_words = {
+            _stem(w) for w in re.findall(r"[0-9a-z]+", f"{concept.explanation} {concept.why_it_matters}".casefold())
+        }
+        return len(words & text_words)
+
+    for score in (label_score, text_score):
+        scored = sorted(((score(c), c.key) for c in concepts.values()), reverse=True)
+        top = scored[0][0] if scored else 0
+        if top == 0:
+            continue
+        best = [key for s, key in scored if s == top]
+        if score is label_score and len(best) == 1:
+            return concepts[best[0]], []
+        if score is label_score:
+            return None, sorted(best)[:6]
+        if len(best) == 1 and top == len(words):
+            return concepts[best[0]], []
+        return None, sorted(best)[:6]
+    return None, []
+
+
 def suggest(concepts: Mapping[str, Concept], term: str, n: int = 3) -> list[str]:
     """Up to ``n`` concept keys that ``term`` probably meant, best first ("did you mean").
 

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from auditprep import concepts as C
+from auditprep.catalog import load_catalog
 from auditprep.models import FRAMEWORK_IDS, Concept, Diagram, DiagramNode
 
 CONCEPTS_YAML = Path(__file__).resolve().parents[1] / "questionnaires" / "concepts" / "concepts.yaml"
@@ -416,3 +417,28 @@ def test_render_text_includes_the_tailoring(concepts: dict[str, Concept]) -> Non
     assert "In this environment" in out and "no host to snapshot" in out
     host_out = _squash(C.render_text(concepts["ephemeral-forensics"], environment=DOCKER_HOSTS))
     assert "snapshot its volumes" in host_out and "no host to snapshot" not in host_out
+
+
+@pytest.mark.parametrize(
+    ("query", "key"),
+    [
+        ("what is a sidecar", "sidecar-daemonset"),
+        ("What's a DaemonSet?", "sidecar-daemonset"),
+        ("explain the docker socket", "volumes-bind-mounts-docker-socket"),
+        ("digest", "tag-vs-digest"),
+    ],
+)
+def test_a_question_that_identifies_one_concept_opens_it(query: str, key: str) -> None:
+    from auditprep.concepts import lookup
+
+    concept, choices = lookup(load_catalog().concepts, query)
+    assert concept is not None and concept.key == key, choices
+
+
+def test_an_ambiguous_word_lists_the_choices_and_nonsense_lists_none() -> None:
+    from auditprep.concepts import lookup
+
+    concepts = load_catalog().concepts
+    concept, choices = lookup(concepts, "network")
+    assert concept is None and len(choices) >= 2
+    assert lookup(concepts, "xyzzy") == (None, [])

@@ -11,7 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, OptionList
 from textual.widgets.option_list import Option
 
-from auditprep.concepts import find, suggest
+from auditprep.concepts import find, lookup, suggest
 from auditprep.models import Concept
 from auditprep.tui.messages import EnvironmentLoaded
 from auditprep.tui.screens.base import SectionScreen
@@ -54,6 +54,9 @@ class ConceptsScreen(SectionScreen):
         concepts = self.session.catalog.concepts
         exact = find(concepts, needle) if needle else None
         shown = [c for c in concepts.values() if not needle or matches(c, needle)]
+        if needle and not shown:  # a question ("what is a sidecar") rather than a name
+            found, choices = lookup(concepts, needle)
+            shown = [found] if found is not None else [concepts[k] for k in choices]
         if exact is not None and exact in shown:
             shown.remove(exact)
             shown.insert(0, exact)
