@@ -58,3 +58,18 @@ def test_core_module_loads_without_heavy_libraries(module: str) -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == ""
+
+
+def test_the_assistant_does_not_stand_on_the_command_line_module() -> None:
+    """The TUI and the CLI are two faces of the same core: nothing under tui/ imports auditprep.cli."""
+    offenders = []
+    for path in (PACKAGE / "tui").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = []
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            if any(n == "auditprep.cli" or n.startswith("auditprep.cli.") for n in names):
+                offenders.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert offenders == []
