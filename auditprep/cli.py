@@ -110,12 +110,9 @@ def _known_regions(_ctx: click.Context, _param: click.Parameter, value: tuple[st
     """Region names botocore knows in any partition (no network); a typo is a usage error, not a gap."""
     if not value:
         return value
-    import botocore.session
+    from auditprep.collect.aws.regions import known_regions
 
-    session = botocore.session.get_session()
-    known: set[str] = set()
-    for partition in session.get_available_partitions():
-        known.update(session.get_available_regions("ec2", partition_name=partition))
+    known = known_regions()
     unknown = [r for r in value if r not in known]
     if unknown:
         raise click.BadParameter(

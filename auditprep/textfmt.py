@@ -13,7 +13,7 @@ _UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-
 # whole escape sequences first, so their payload does not linger as text: OSC/DCS/APC/PM/SOS strings
 # (to BEL or ST), CSI sequences (7- and 8-bit), then any other ESC-introduced pair
 _SEQUENCE = re.compile(
-    "(?:\x1b[\]P_^X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
+    "(?:\x1b[\\]P_^X]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\\\|\x9c)?"
     "|(?:\x1b\\[|\x9b)[0-?]*[ -/]*[@-~]?"
     "|\x1b[ -/]*[0-~]?"
 )
