@@ -65,13 +65,26 @@ def export_answers(eng: Engagement, catalog: Catalog, out: Path) -> int:
         }
     doc = {"format": FORMAT, "engagement": eng.info().name, "answers": controls}
     text = yaml.safe_dump(doc, sort_keys=False, allow_unicode=True, width=100)
-    tmp = out.with_name(out.name + ".tmp")
+    import os
+    import tempfile
+
+    folder = out.parent if str(out.parent) else Path(".")
+    try:  # a new file of our own (O_EXCL, a random name) in the target folder: nothing there is followed
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}.", exit_code=1) from None
+    tmp = Path(tmp_name)
     try:
-        tmp.write_text(text, encoding="utf-8")
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
         tmp.replace(out)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
         raise InvalidInput(f"cannot write {out}: {exc.strerror or exc}.", exit_code=1) from None
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     return len(current)
 
 
@@ -117,7 +130,8 @@ def parse_answers(path: Path, catalog: Catalog, actor: str, now: datetime) -> li
             at = entry.get("answered_at")
             try:
                 answered_at = parse_iso(str(at)) if at else now
-            except ValueError:
+                iso(answered_at)  # a date that cannot be written back (year 9999 with an offset) is refused here
+            except (ValueError, OverflowError):
                 raise InvalidInput(
                     f"{where.where(qloc + ('answered_at',))}: 'answered_at' is not a date-time."
                 ) from None

@@ -76,8 +76,9 @@ class Main(click.Group):
             fail(exc.message, exc.exit_code)
         except sqlite3.DatabaseError as exc:
             fail(f"the engagement file is damaged or unreadable ({exc}).", 2)
-        except KeyboardInterrupt:
-            fail("interrupted; everything saved before the interruption is intact.", 130)
+        except KeyboardInterrupt as exc:
+            code = 143 if isinstance(exc, Terminated) else 130  # 128 + the signal, as a shell reports it
+            fail("interrupted; everything saved before the interruption is intact.", code)
         except BrokenPipeError:
             # the reader went away (`auditprep status ... | head`): stop quietly, as other tools do
             import os
@@ -92,12 +93,54 @@ class Main(click.Group):
             fail(f"internal error ({type(exc).__name__}: {exc}); details are in {log}. Please report it.", 70)
 
 
+MIN_RPS, MAX_RPS = 0.01, 10_000.0  # one request every 100 s at the slowest; beyond the top, no limit is felt
+
+
 def _positive_rate(_ctx: click.Context, _param: click.Parameter, value: float) -> float:
     import math
 
-    if not (math.isfinite(value) and value > 0):
-        raise click.BadParameter("give a number of requests per second above 0, such as 20 or 0.5.")
+    if not (math.isfinite(value) and MIN_RPS <= value <= MAX_RPS):
+        raise click.BadParameter(
+            f"give a number of requests per second above 0, from {MIN_RPS:g} to {MAX_RPS:g}, such as 20 or 0.5."
+        )
     return value
+
+
+def _known_regions(_ctx: click.Context, _param: click.Parameter, value: tuple[str, ...]) -> tuple[str, ...]:
+    """Region names botocore knows in any partition (no network); a typo is a usage error, not a gap."""
+    if not value:
+        return value
+    from auditprep.collect.aws.regions import known_regions
+
+    known = known_regions()
+    unknown = [r for r in value if r not in known]
+    if unknown:
+        raise click.BadParameter(
+            f"{', '.join(repr(r) for r in unknown)} is not an AWS region name; the valid ones are: "
+            f"{', '.join(sorted(known))}."
+        )
+    return value
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that cleanup runs."""
+
+
+def _install_sigterm() -> None:
+    """SIGTERM unwinds like an interruption, so temporary files and folders are removed on the way out."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        return
+
+    def stop(_signum: int, _frame: Any) -> None:
+        raise Terminated
+
+    try:
+        signal.signal(signal.SIGTERM, stop)
+    except (ValueError, OSError):  # not the main interpreter, or a platform without it
+        pass
 
 
 def crash_log(exc: BaseException) -> str:
@@ -110,9 +153,16 @@ def crash_log(exc: BaseException) -> str:
 
         folder = Path(user_log_dir("auditprep"))
         folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"crash-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.log"
-        path.write_text("".join(traceback.format_exception(exc)), encoding="utf-8")
-        return str(path)
+        stamp = f"crash-{datetime.now(UTC):%Y%m%dT%H%M%S.%fZ}-{os.getpid()}"
+        for n in range(1, 1000):  # exclusive creation: a log never replaces another one
+            path = folder / (f"{stamp}.log" if n == 1 else f"{stamp}-{n}.log")
+            try:
+                with open(path, "x", encoding="utf-8") as fh:
+                    fh.write("".join(traceback.format_exception(exc)))
+            except FileExistsError:
+                continue
+            return str(path)
+        return "(the log folder could not be written)"
     except OSError:
         return "(the log folder could not be written)"
 
@@ -134,6 +184,8 @@ def main(ctx: click.Context, controls: tuple[Path, ...]) -> None:
     """
     ctx.ensure_object(dict)
     ctx.obj["controls"] = controls
+    if ctx.invoked_subcommand not in (None, "review", "demo"):  # the assistant handles its own signals
+        _install_sigterm()
     if ctx.invoked_subcommand is None:
         if not (sys.stdin.isatty() and sys.stdout.isatty()):
             click.echo(ctx.get_help())
@@ -329,8 +381,9 @@ def status(ctx: click.Context, engagement: Path, as_json: bool) -> None:
         click.echo(json.dumps(report, indent=2))
     else:
         from auditprep.summary import render_status
+        from auditprep.textfmt import printable
 
-        click.echo(render_status(report))
+        click.echo(printable(render_status(report)))
 
 
 @main.command()
@@ -350,7 +403,9 @@ def findings(ctx: click.Context, engagement: Path, framework: str | None, as_jso
 
         click.echo(json.dumps(rows, indent=2))
     else:
-        click.echo(render_findings(rows))
+        from auditprep.textfmt import printable
+
+        click.echo(printable(render_findings(rows)))
 
 
 @main.group()
@@ -449,7 +504,13 @@ def questionnaires_schema(kind: str) -> None:
 @main.command()
 @click.argument("engagement", type=click.Path(path_type=Path))
 @click.option("--profile", "profiles", multiple=True, help="AWS profile (repeatable; default: the standard chain).")
-@click.option("--region", "regions", multiple=True, help="AWS region (repeatable; default: every enabled region).")
+@click.option(
+    "--region",
+    "regions",
+    multiple=True,
+    callback=_known_regions,
+    help="AWS region (repeatable; default: every enabled region).",
+)
 @click.option("--role-arn", "role_arns", multiple=True, help="Role to assume in another account (repeatable).")
 @click.option(
     "--docker",

@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, Final, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from auditprep.errors import AuditprepError, InvalidInput
+from auditprep.safeio import read_regular
 
 if TYPE_CHECKING:
     from auditprep.catalog import Catalog
@@ -44,6 +45,7 @@ TargetKind = Literal["control", "evidence"]
 Flag = Literal["none", "question", "concern", "accepted"]
 _TARGET_ID = {"control": re.compile(r"^[A-Z]{2,4}-\d{2}$"), "evidence": re.compile(r"^E\d+-\d{5,}$")}
 MAX_TEXT = 20_000
+MAX_REVIEW_BYTES = 32 * 1024 * 1024  # thousands of comments at the longest fit in a fraction of this
 
 
 class ReviewError(AuditprepError):
@@ -75,7 +77,12 @@ class ReviewComment(BaseModel):
     @field_validator("at")
     @classmethod
     def _utc(cls, v: datetime) -> datetime:
-        return v if v.tzinfo else v.replace(tzinfo=UTC)
+        v = v if v.tzinfo else v.replace(tzinfo=UTC)
+        try:
+            v.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("the date is outside the range of dates that can be recorded") from None
+        return v
 
     @property
     def target(self) -> str:
@@ -134,6 +141,12 @@ def parse_review(raw: bytes, where: str) -> ReviewDocument:
         raise ReviewError(f"{where} is not a review file (it is not UTF-8 text).") from None
     except ValueError as exc:
         raise ReviewError(f"{where} is not a review file (invalid JSON: {exc}).") from None
+    except RecursionError:
+        raise ReviewError(f"{where} is not a review file (it is nested too deeply).") from None
+    try:  # a lone surrogate (\\ud800) decodes from JSON but can never be written out again
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ReviewError(f"{where} is not a review file (it holds text that is not valid Unicode).") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ReviewError(f"{where} is not an auditprep review file.")
     if isinstance(data.get("format_version"), int) and data["format_version"] > FORMAT_VERSION:
@@ -190,12 +203,7 @@ class ReviewFile:
     @classmethod
     def open(cls, path: Path, *, clock: Callable[[], datetime] = _utcnow) -> ReviewFile:
         path = Path(path)
-        try:
-            raw = path.read_bytes()
-        except FileNotFoundError:
-            raise ReviewError(f"{path} does not exist.") from None
-        except OSError as exc:
-            raise ReviewError(f"cannot read {path}: {exc.strerror or exc}.") from None
+        raw = read_regular(path, MAX_REVIEW_BYTES, "a review file", ReviewError)
         return cls(path, parse_review(raw, str(path)), clock)
 
     @classmethod
@@ -467,10 +475,7 @@ def load_review_into(eng: Engagement, review_path: Path, actor: str) -> LoadedRe
     engagement passed through. Loading the same file twice records it once.
     """
     review_path = Path(review_path)
-    try:
-        raw = review_path.read_bytes()
-    except OSError as exc:
-        raise ReviewError(f"cannot read {review_path}: {exc.strerror or exc}.") from None
+    raw = read_regular(review_path, MAX_REVIEW_BYTES, "a review file", ReviewError)
     doc = parse_review(raw, str(review_path))
     if doc.engagement.fingerprint not in {ev.hash for ev in eng.events()}:
         raise ReviewError(

@@ -15,9 +15,36 @@ from typing import Any
 import yaml
 
 from auditprep.errors import InvalidInput
+from auditprep.safeio import read_regular
 
 # libyaml's parser when PyYAML was built with it (about ten times faster); same safe semantics.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+MAX_YAML_BYTES = 8 * 1024 * 1024  # the whole shipped catalog is a fraction of this
+# Aliases (*name) may repeat what an anchor holds; a chain of them grows exponentially ("billion
+# laughs"). What aliases add, counted as the nodes a reader would see, is bounded.
+MAX_ALIAS_NODES = 10_000
+
+
+def _expanded_nodes(root: yaml.Node) -> tuple[int, int]:
+    """(distinct nodes, nodes once every alias is expanded), computed without expanding anything."""
+    size: dict[int, int] = {}
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, children_done = stack.pop()
+        if id(node) in size:
+            continue
+        children: list[yaml.Node] = []
+        if isinstance(node, yaml.MappingNode):
+            for k, v in node.value:
+                children.extend((k, v))
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        if children_done:
+            size[id(node)] = 1 + sum(size[id(c)] for c in children)
+            continue
+        stack.append((node, True))
+        stack.extend((c, False) for c in children if id(c) not in size)
+    return len(size), size[id(root)]
 
 
 @dataclass(frozen=True)
@@ -61,8 +88,12 @@ def format_loc(loc: Sequence[Any]) -> str:
 
 def _check_duplicate_keys(node: yaml.Node, path: Path) -> None:
     stack = [node]
+    seen_nodes: set[int] = set()
     while stack:
         current = stack.pop()
+        if id(current) in seen_nodes:  # reached again through an alias: already checked
+            continue
+        seen_nodes.add(id(current))
         if isinstance(current, yaml.MappingNode):
             seen: dict[str, int] = {}
             for key_node, value_node in current.value:
@@ -80,10 +111,7 @@ def _check_duplicate_keys(node: yaml.Node, path: Path) -> None:
 
 def load(path: Path) -> tuple[Any, Locator]:
     """Read and parse one YAML file strictly (UTF-8, no duplicate keys, safe types only)."""
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"{path}: cannot be read ({exc.strerror or exc}).") from None
+    raw = read_regular(path, MAX_YAML_BYTES, "a YAML file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -96,6 +124,12 @@ def load(path: Path) -> tuple[Any, Locator]:
         try:
             root = loader.get_single_node()
             if root is not None:
+                distinct, expanded = _expanded_nodes(root)
+                if expanded - distinct > MAX_ALIAS_NODES:
+                    raise InvalidInput(
+                        f"{path}: its aliases (*name) would expand to {expanded} values, more than the "
+                        f"{MAX_ALIAS_NODES} aliases may add; write the values out instead."
+                    )
                 _check_duplicate_keys(root, path)
             data = loader.construct_document(root) if root is not None else None
         finally:
@@ -107,4 +141,6 @@ def load(path: Path) -> tuple[Any, Locator]:
         raise InvalidInput(f"{path}:{line}: YAML syntax error: {problem}.") from None
     except yaml.YAMLError as exc:
         raise InvalidInput(f"{path}: YAML error: {exc}.") from None
+    except RecursionError:
+        raise InvalidInput(f"{path}: the YAML is nested too deeply.") from None
     return data, Locator(path, root)

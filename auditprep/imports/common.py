@@ -22,7 +22,7 @@ from auditprep.errors import InvalidInput
 from auditprep.models import Evidence
 from auditprep.store import integrity
 
-MAX_FILE_BYTES = 1024 * 1024 * 1024
+MAX_FILE_BYTES = 256 * 1024 * 1024  # far above any real result file; parsed JSON takes several times this
 _ENV_KEY = re.compile(r"^(env|environment|environment_?variables|env_?vars?)$", re.IGNORECASE)
 _SECRET_KEY = re.compile(
     r"(password|passwd|secret_?(access_)?key|private_?key|api_?key|auth_?token|session_?token)$", re.IGNORECASE
@@ -64,17 +64,9 @@ class Parsed:
 
 def read_source(path: Path) -> tuple[SourceFile, Any]:
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise ImportFileError(f"{path} is {size} bytes, larger than the {MAX_FILE_BYTES}-byte import limit.")
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ImportFileError(f"{path} does not exist.") from None
-    except IsADirectoryError:
-        raise ImportFileError(f"{path} is a folder; give the result file itself.") from None
-    except OSError as exc:
-        raise ImportFileError(f"cannot read {path}: {exc.strerror or exc}.") from None
+    from auditprep.safeio import read_regular
+
+    raw = read_regular(path, MAX_FILE_BYTES, "a result file", ImportFileError)
     source = SourceFile(path, raw, integrity.sha256(raw))
     if not raw.strip():
         raise ImportFileError(f"{path} is empty; nothing was imported.")
@@ -96,6 +88,14 @@ def read_source(path: Path) -> tuple[SourceFile, Any]:
         ) from None
     except RecursionError:
         raise ImportFileError(f"{path} is nested too deeply to be a result file; nothing was imported.") from None
+    except ValueError:  # an integer longer than Python converts, and the like
+        raise ImportFileError(
+            f"{path} is not a result file (it holds a value that cannot be read, such as a number thousands of digits long); nothing was imported."
+        ) from None
+    try:  # a lone surrogate (\\ud800) decodes from JSON but can never be stored
+        json.dumps(data, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ImportFileError(f"{path} holds text that is not valid Unicode; nothing was imported.") from None
     return source, data
 
 
@@ -140,7 +140,11 @@ def parse_time(value: Any, default: datetime) -> datetime:
             dt = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
             return default
-        return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        dt = dt if dt.tzinfo else dt.replace(tzinfo=UTC)
+        try:
+            return dt.astimezone(UTC)
+        except OverflowError:  # year 9999 with an offset east or west of UTC
+            return default
     return default
 
 

@@ -29,6 +29,7 @@ from auditprep.models import Evidence, Finding, FindingStatus, Scope, Severity, 
 FORMAT = "prowler-ocsf"
 KIND = "import.prowler_finding"
 COLLECTOR = "prowler"
+MAX_RECORDS = 500_000  # a scan of a large organisation is tens of thousands; split bigger files by account
 
 
 class _Loose(BaseModel):
@@ -96,6 +97,10 @@ def parse(source: SourceFile, data: Any, now: datetime) -> Parsed:
             source,
             "the file",
             f"Prowler OCSF output is a JSON array of findings, but this looks like {looks_like(data)}",
+        )
+    if len(data) > MAX_RECORDS:
+        raise bad_record(
+            source, "the file", f"it holds {len(data)} findings, more than the {MAX_RECORDS} one import takes"
         )
     versions: set[str] = set()
     out = Parsed(tool="prowler", tool_version="", records=len(data))
@@ -176,14 +181,38 @@ def finding(ev: Evidence, check_id: str, controls: tuple[str, ...], rec: dict[st
     )
 
 
+_RANK = {
+    FindingStatus.FAIL: 0,
+    FindingStatus.WARN: 1,
+    FindingStatus.NOT_EVALUATED: 2,
+    FindingStatus.PASS: 3,
+    FindingStatus.NOT_APPLICABLE: 4,
+}
+
+
 def findings(evidence: Iterable[Evidence], mappings: ImportMappings) -> list[Finding]:
-    out = []
+    """One finding per check, scope and resource (a finding's identity), in one pass.
+
+    A file may repeat a check on a resource (or, crafted, repeat it a million times); the repeats
+    become one finding that keeps the worst status and rests on every record, so finding ids never
+    collide and the work stays linear in the number of records."""
+    out: dict[tuple[str, Any, str], Finding] = {}
+    resting_on: dict[tuple[str, Any, str], dict[str, None]] = {}
     for ev in evidence:
         if ev.kind != KIND:
             continue
         rec = ev.data.get("record") or {}
         check_id = str((rec.get("metadata") or {}).get("event_code", ""))
         controls = mappings.prowler.checks.get(check_id)
-        if controls:
-            out.append(finding(ev, check_id, controls, rec, "Prowler"))
-    return out
+        if not controls:
+            continue
+        new = finding(ev, check_id, controls, rec, "Prowler")
+        key = (new.check, new.scope, new.resource)
+        resting_on.setdefault(key, {}).update(dict.fromkeys(new.evidence))
+        old = out.get(key)
+        if old is None or _RANK.get(new.status, 5) < _RANK.get(old.status, 5):
+            out[key] = new
+    return [
+        f if len(resting_on[key]) == len(f.evidence) else f.model_copy(update={"evidence": tuple(resting_on[key])})
+        for key, f in out.items()
+    ]

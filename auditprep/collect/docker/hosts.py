@@ -51,8 +51,29 @@ class HostTarget:
         return self.url.split("://", 1)[0]
 
 
+def without_password(url: str) -> str:
+    """``url`` with any password in its user part removed (``ssh://ops:pw@h`` -> ``ssh://ops@h``).
+
+    Host URLs become scope labels, progress lines and error messages, all of which are stored or
+    shown; a password typed into one must never be."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        return url
+    end = len(rest)
+    for stop in "/?#":
+        i = rest.find(stop)
+        if i != -1:
+            end = min(end, i)
+    netloc, tail = rest[:end], rest[end:]
+    if "@" not in netloc:
+        return url
+    userinfo, _, hostport = netloc.rpartition("@")
+    user = userinfo.split(":", 1)[0] if scheme.lower() == "ssh" else ""  # only ssh has a use for the name
+    return f"{scheme}://{user + '@' if user else ''}{hostport}{tail}"
+
+
 def normalise_url(url: str) -> str:
-    url = url.strip()
+    url = without_password(url.strip())
     if url.startswith("/"):
         url = "unix://" + url
     scheme, sep, rest = url.partition("://")
@@ -62,9 +83,13 @@ def normalise_url(url: str) -> str:
     if scheme == "unix":
         return "unix://" + "/" + rest.lstrip("/")
     if scheme in ("tcp", "http", "https", "ssh"):
-        parts = urlsplit(f"{scheme}://{rest}")
+        try:
+            parts = urlsplit(f"{scheme}://{rest}")
+            hostname, _port = parts.hostname, parts.port
+        except ValueError as exc:  # an unclosed [IPv6 bracket, a port that is not a number
+            raise CollectionError(f"The Docker host URL '{url}' is not a valid URL ({exc}).") from None
         netloc = parts.netloc.lower() if "@" not in parts.netloc else parts.netloc
-        if not parts.hostname:
+        if not hostname:
             raise CollectionError(f"The Docker host URL '{url}' names no host.")
         if scheme in ("http", "https"):
             scheme = "tcp"
@@ -143,14 +168,16 @@ ClientFactory = Callable[[HostTarget], Any]
 
 
 def default_client(target: HostTarget, *, timeout: float = DEFAULT_TIMEOUT) -> docker.APIClient:
-    """A low-level client for one host; negotiates the API version with the daemon (one request)."""
-    return docker.APIClient(
-        base_url=target.url,
-        tls=target.tls or False,
-        timeout=timeout,
-        version="auto",
-        use_ssh_client=target.scheme == "ssh" and shutil.which("ssh") is not None,
-    )
+    """A low-level client for one host; negotiates the API version with the daemon (one request).
+
+    Every connection has a deadline: ``tcp://`` and ``unix://`` through the SDK's own timeout,
+    ``ssh://`` through :mod:`auditprep.collect.docker.sshdeadline` (the SDK's ssh transports wait forever
+    for a host that accepts the connection but never answers)."""
+    if target.scheme == "ssh":
+        from auditprep.collect.docker.sshdeadline import ssh_client
+
+        return ssh_client(target.url, timeout=timeout, shell_out=shutil.which("ssh") is not None)
+    return docker.APIClient(base_url=target.url, tls=target.tls or False, timeout=timeout, version="auto")
 
 
 def _chain(exc: BaseException) -> list[BaseException]:

@@ -115,6 +115,12 @@ def container(attrs: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
     data = copy.deepcopy(attrs)
     changes = _Changes()
     _container_config(data.get("Config"), "Config", changes)
+    path, args = data.get("Path"), data.get("Args")
+    if isinstance(path, str) and isinstance(args, list):  # the engine splits argv: the program, then its flags
+        whole, changed = redact.argv([path, *args])
+        if changed:
+            data["Path"], data["Args"] = whole[0], whole[1:]
+            changes.add("Args")
     _commands(data, "Path", "Path", changes)
     _commands(data, "Args", "Args", changes)
     host = data.get("HostConfig")
