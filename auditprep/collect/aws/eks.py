@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared
 
 CLUSTER = "aws.eks.cluster"
@@ -83,4 +83,6 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 continue
             ctx.item(NODEGROUP, "eks:DescribeNodegroup", ng.get("nodegroupArn", ""), ng, name=f"{name}/{group}")
             count += 1
-    ctx.attempt(NODEGROUP, "eks:ListNodegroups", count=count)
+    ctx.attempt(
+        NODEGROUP, "eks:ListNodegroups", count=count, request_ids=ids_of(names) + ctx.calls("eks:ListNodegroups")
+    )
