@@ -103,6 +103,7 @@ def collect_findings(ctx: RegionContext, shared: Shared) -> None:
                 "inspector2:BatchGetAccountStatus",
                 "the Inspector account status could not be read, so its findings were not requested",
             ),
+            request_ids=ctx.calls("inspector2:BatchGetAccountStatus"),
         )
         return
     if not enabled:
@@ -114,6 +115,7 @@ def collect_findings(ctx: RegionContext, shared: Shared) -> None:
                 "inspector2:ListFindings",
                 "Amazon Inspector does not scan ECR images in this region, so there are no findings to judge",
             ),
+            request_ids=ctx.calls("inspector2:BatchGetAccountStatus"),  # the answer that says so
         )
         return
     count = 0
