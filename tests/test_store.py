@@ -272,9 +272,7 @@ def test_tampering_with_a_request_id_is_detected(tmp_path: Path, clock, sql: str
         assert verify_engagement(eng) == ["collection run 1 or its evidence was changed outside auditprep"]
 
 
-def test_a_file_written_before_request_ids_were_kept_still_reads_verifies_and_migrates(
-    tmp_path: Path, clock
-) -> None:
+def test_a_file_written_before_request_ids_were_kept_still_reads_verifies_and_migrates(tmp_path: Path, clock) -> None:
     from auditprep.package.verify import verify_target
 
     path = tmp_path / "acme.engagement"

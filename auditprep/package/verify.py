@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -72,7 +72,7 @@ class VerifyReport:
         return "\n".join(lines)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _expected_schema(version: int = schema.SCHEMA_VERSION) -> frozenset[tuple[str, str, str | None]]:
     """The schema an engagement of ``version`` has: the first ``version`` migrations applied."""
     conn = sqlite3.connect(":memory:")

@@ -78,7 +78,9 @@ def verify_engagement(eng: Engagement) -> list[str]:
             problems.append(f"stored content {digest[:12]}… no longer matches its hash")
 
     evidence_by_run: dict[int, list[str]] = defaultdict(list)
-    trace = "request_ids, api_paths" if "request_ids" in {c[1] for c in q("PRAGMA table_info(evidence)")} else "'[]', '[]'"
+    trace = (
+        "request_ids, api_paths" if "request_ids" in {c[1] for c in q("PRAGMA table_info(evidence)")} else "'[]', '[]'"
+    )
     for r in q(
         "SELECT id, run_id, source, collector, operation, kind, account, region, host, resource, resource_name,"
         f" collected_at, status, message, sha256, redactions, {trace} FROM evidence ORDER BY rowid"

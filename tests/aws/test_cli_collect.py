@@ -70,7 +70,9 @@ def test_collect_then_findings(aws: str, tmp_path: Path) -> None:
         r["check"] == "aws.guardduty.enabled" and r["status"] == "fail" and r["region"] == "us-east-1" for r in rows
     )
     assert all(r["evidence"] for r in rows if r["status"] in ("pass", "fail"))
-    (eks_version,) = [r for r in rows if r["check"] == "aws.eks.version_supported" and "platform-tools" in r["resource"]]
+    (eks_version,) = [
+        r for r in rows if r["check"] == "aws.eks.version_supported" and "platform-tools" in r["resource"]
+    ]
     assert eks_version["status"] == "warn" and "release calendar as of" in eks_version["message"]
 
     pci_only = findings_for(eng, "pci-dss")

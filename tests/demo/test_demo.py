@@ -138,6 +138,14 @@ def test_every_demo_record_has_its_own_published_hash_and_names_its_call(demo: P
             assert e.api_paths, (e.kind, e.operation, e.resource)
     guardduty = [e for e in items if e.kind == "aws.guardduty.detector" and e.scope.region == "us-east-1"]
     assert guardduty and all(e.request_ids and e.message for e in guardduty if not e.resource)
+    # the report's evidence index (JSON evidence[], PDF Appendix B) publishes exactly these record hashes
+    from auditprep.report.context import build_context
+
+    with Engagement.open(demo, readonly=True) as eng:
+        rows = build_context(eng, load_catalog(), "pci-dss")["evidence"]
+    assert sorted(r["sha256"] for r in rows) == sorted(published)
+    assert len({r["sha256"] for r in rows}) == len(rows)
+    assert all(r["request_ids"] for r in rows if r["source"] == "aws" and r["resource"] and ":" in r["operation"])
 
 
 def test_the_demo_reads_like_a_real_estate(demo: Path) -> None:

@@ -33,7 +33,9 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
             arn,
             rec,
             name=name,
-            request_ids=ctx.calls("config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"),
+            request_ids=ctx.calls(
+                "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"
+            ),
         )
     ctx.attempt(
         RECORDER,

@@ -113,9 +113,7 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
             label = f"{name}:{image['imageTags'][0]}" if image.get("imageTags") else f"{name}@{digest[:19]}"
             ctx.item(IMAGE, "ecr:DescribeImages", resource, image, name=label, request_ids=ids_of(image, scan))
             count += 1
-    ctx.attempt(
-        IMAGE, "ecr:DescribeImages", count=count, request_ids=ids_of(repos) + ctx.calls("ecr:DescribeImages")
-    )
+    ctx.attempt(IMAGE, "ecr:DescribeImages", count=count, request_ids=ids_of(repos) + ctx.calls("ecr:DescribeImages"))
 
 
 def _scan_summary(ctx: RegionContext, repo: str, digest: str, resource: str) -> dict[str, Any] | ApiFailure:

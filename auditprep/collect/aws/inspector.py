@@ -165,4 +165,6 @@ def _record(ctx: RegionContext, finding: dict[str, Any], digests: dict[str, str]
         )
     data["resources"] = images
     name = data["packageVulnerabilityDetails"]["vulnerabilityId"] or data.get("title", "")
-    ctx.item(FINDING, "inspector2:ListFindings", finding["findingArn"], data, name=str(name), request_ids=ids_of(finding))
+    ctx.item(
+        FINDING, "inspector2:ListFindings", finding["findingArn"], data, name=str(name), request_ids=ids_of(finding)
+    )

@@ -51,7 +51,12 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 ctx.attempt(KEY, "kms:GetKeyRotationStatus", failure=f, resource=arn, name=meta.get("KeyId", ""))
         data["auditprep_derived"] = {"used_by": sorted(entry["used_by"]), "rotation_applies": rotatable}
         ctx.item(
-            KEY, "kms:DescribeKey", arn, data, name=meta.get("KeyId", arn), request_ids=ids_of(meta, data.get("Rotation"))
+            KEY,
+            "kms:DescribeKey",
+            arn,
+            data,
+            name=meta.get("KeyId", arn),
+            request_ids=ids_of(meta, data.get("Rotation")),
         )
     for ref, why in sorted(missing.items()):
         data = {

@@ -47,7 +47,9 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
             shared.use_key(acct, ctx.region, group["kmsKeyId"], name)
         arn = group.get("logGroupArn") or ctx.arn("logs", f"log-group:{name}")
         # a group that does not exist is known from the whole listing
-        ctx.item(LOG_GROUP, "logs:DescribeLogGroups", arn, group, name=name, request_ids=ids_of(found.get(name) or groups))
+        ctx.item(
+            LOG_GROUP, "logs:DescribeLogGroups", arn, group, name=name, request_ids=ids_of(found.get(name) or groups)
+        )
     total = len(set(found) | set(wanted))
     ctx.attempt(
         LOG_GROUP, "logs:DescribeLogGroups", count=total, message="" if total else "no log group exists in this region"
