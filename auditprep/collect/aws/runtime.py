@@ -228,7 +228,7 @@ class UndeclaredOperation(RuntimeError):
     """A collector tried an operation missing from the declared list: a bug, never sent."""
 
 
-class Traced(dict):  # type: ignore[type-arg]
+class Traced(dict[str, Any]):
     """An answer from AWS (or an object inside one) that remembers the request ids it came from.
 
     It is an ordinary dict to everything else; ``RegionContext.item`` reads ``request_ids`` so the
@@ -237,12 +237,14 @@ class Traced(dict):  # type: ignore[type-arg]
     """
 
     __slots__ = ("request_ids",)
+    request_ids: tuple[str, ...]
 
 
-class TracedList(list):  # type: ignore[type-arg]
+class TracedList(list[Any]):
     """A list from AWS (one page, or every page of a listing) with the request ids of its pages."""
 
     __slots__ = ("request_ids",)
+    request_ids: tuple[str, ...]
 
 
 def _jsonable(value: Any, rids: tuple[str, ...] = ()) -> Any:
@@ -440,13 +442,13 @@ class RegionContext:
             self.account.note_call(self.region, act, rid)
             yield _jsonable(page.get(key, []), (rid,) if rid else ())
 
-    def collect_all(self, service: str, operation: str, key: str, **params: Any) -> TracedList:
-        """Every item of every page; the list carries the request ids of all its pages."""
+    def collect_all(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
+        """Every item of every page; the list (a ``TracedList``) carries the request ids of all its pages."""
         out = TracedList()
         rids: list[str] = []
         for page in self.pages(service, operation, key, **params):
             out.extend(page)
-            rids.extend(page.request_ids)
+            rids.extend(ids_of(page))
         out.request_ids = tuple(dict.fromkeys(rids))
         return out
 
