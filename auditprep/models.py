@@ -237,6 +237,12 @@ class Evidence(BaseModel):
     ``kind`` is what checks select on (e.g. ``ecs.task_definition``). A gap is an Evidence whose
     status is not ``collected``: it says which kind could not be collected in which scope and why,
     so a check over that kind in that scope becomes ``not_evaluated`` instead of passing.
+
+    Where it came from is kept with it: ``request_ids`` are the AWS request ids of the calls whose
+    answers it holds (``ResponseMetadata.RequestId``), ``api_paths`` the Docker Engine API requests
+    (method and path). ``content_hash`` is the SHA-256 of ``data``; ``record_hash`` is the hash of
+    the whole stored record (operation, scope, resource, time, request ids, content hash, ...),
+    the one reports publish, so that two identical answers from different calls stay two records.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -254,7 +260,10 @@ class Evidence(BaseModel):
     message: str = ""
     data: dict[str, Any] = {}
     redactions: tuple[str, ...] = ()
+    request_ids: tuple[str, ...] = ()
+    api_paths: tuple[str, ...] = ()
     content_hash: str = ""
+    record_hash: str = ""
 
 
 class FindingStatus(str, enum.Enum):

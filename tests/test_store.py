@@ -189,3 +189,107 @@ def test_current_evidence_can_be_narrowed_to_kinds(tmp_path: Path, clock) -> Non
         eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[_evidence("eu-west-1", "a"), other])
         assert {e.kind for e in eng.current_evidence()} == {"aws.ecs.cluster", "aws.ecs.service"}
         assert [e.resource for e in eng.current_evidence(kinds=("aws.ecs.service",))] == ["x"]
+
+
+def _traced(region: str, rid: str) -> Evidence:
+    """A scope record as the AWS collector writes it: same answer everywhere, its own request id."""
+    return Evidence(
+        source=Source.AWS,
+        collector="aws",
+        operation="guardduty:ListDetectors",
+        kind="aws.guardduty.detector",
+        scope=Scope(account="111111111111", region=region),
+        collected_at=T0,
+        message="GuardDuty has no detector in this region",
+        data={"count": 0},
+        request_ids=(rid,),
+    )
+
+
+def test_the_published_hash_identifies_the_record_not_only_its_content(tmp_path: Path, clock) -> None:
+    with make(tmp_path, clock) as eng:
+        _, stored = eng.add_run(
+            actor="ana",
+            source=Source.AWS,
+            started_at=T0,
+            evidence=[_traced("eu-west-1", "4a1d0c6e-rid-eu"), _traced("us-east-1", "77be09f2-rid-us")],
+        )
+        read = eng.current_evidence()
+    assert stored[0].content_hash == stored[1].content_hash  # the same {"count": 0} ...
+    assert stored[0].record_hash != stored[1].record_hash  # ... from two different calls
+    assert [e.record_hash for e in read] == [e.record_hash for e in stored]
+    assert [e.request_ids for e in read] == [("4a1d0c6e-rid-eu",), ("77be09f2-rid-us",)]
+    with Engagement.open(tmp_path / "acme.engagement", readonly=True) as eng:
+        assert eng.evidence_item(stored[1].id).record_hash == stored[1].record_hash
+        # the run's event pins exactly these published hashes
+        from auditprep.store import integrity
+
+        run_event = [e for e in eng.events() if e.action == "run.add"][0]
+        assert run_event.record_hash == integrity.record_hash(
+            {**_run_record(eng), "evidence": integrity.list_hash([e.record_hash for e in stored])}
+        )
+
+
+def _run_record(eng: Engagement) -> dict:
+    r = eng.runs()[0]
+    from auditprep import __version__
+    from auditprep.store import iso
+
+    return {
+        "id": r.id,
+        "started_at": iso(r.started_at),
+        "finished_at": iso(r.finished_at),
+        "actor": r.actor,
+        "source": r.source,
+        "identity": r.identity,
+        "targets": list(r.targets),
+        "tool_version": __version__,
+        "cancelled": r.cancelled,
+    }
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE evidence SET request_ids = '[\"77be09f2-rid-forged\"]' WHERE region = 'us-east-1'",
+        "UPDATE evidence SET request_ids = '[]' WHERE region = 'us-east-1'",
+        "UPDATE evidence SET api_paths = '[\"GET /v1.41/info\"]' WHERE region = 'us-east-1'",
+    ],
+)
+def test_tampering_with_a_request_id_is_detected(tmp_path: Path, clock, sql: str) -> None:
+    with make(tmp_path, clock) as eng:
+        eng.add_run(
+            actor="ana",
+            source=Source.AWS,
+            started_at=T0,
+            evidence=[_traced("eu-west-1", "4a1d0c6e-rid-eu"), _traced("us-east-1", "77be09f2-rid-us")],
+        )
+    conn = sqlite3.connect(tmp_path / "acme.engagement")
+    conn.execute(sql)
+    conn.commit()
+    conn.close()
+    with Engagement.open(tmp_path / "acme.engagement", readonly=True) as eng:
+        assert verify_engagement(eng) == ["collection run 1 or its evidence was changed outside auditprep"]
+
+
+def test_a_file_written_before_request_ids_were_kept_still_reads_verifies_and_migrates(tmp_path: Path, clock) -> None:
+    from auditprep.package.verify import verify_target
+
+    path = tmp_path / "acme.engagement"
+    with make(tmp_path, clock) as eng:
+        old = Evidence(**{**_traced("eu-west-1", "x").model_dump(), "request_ids": ()})
+        _, stored = eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[old])
+    # back to schema 1 exactly as it was written then (SQLite restores the original table text)
+    conn = sqlite3.connect(path)
+    conn.execute("ALTER TABLE evidence DROP COLUMN api_paths")
+    conn.execute("ALTER TABLE evidence DROP COLUMN request_ids")
+    conn.execute("PRAGMA user_version = 1")
+    conn.commit()
+    conn.close()
+    assert verify_target(path).exit_code == 0  # read-only, as it is
+    with Engagement.open(path, readonly=True) as eng:
+        assert eng.current_evidence()[0].record_hash == stored[0].record_hash
+    with Engagement.open(path) as eng:  # migrated on a writable open
+        assert verify_engagement(eng) == []
+        assert eng.current_evidence()[0].record_hash == stored[0].record_hash
+    assert verify_target(path).exit_code == 0

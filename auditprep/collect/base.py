@@ -61,6 +61,8 @@ class Recorder:
         *,
         name: str = "",
         redactions: tuple[str, ...] = (),
+        request_ids: tuple[str, ...] = (),
+        api_paths: tuple[str, ...] = (),
     ) -> Evidence:
         ev = Evidence(
             source=self.source,
@@ -73,6 +75,8 @@ class Recorder:
             collected_at=self.clock(),
             data=data,
             redactions=redactions,
+            request_ids=tuple(dict.fromkeys(request_ids)),
+            api_paths=tuple(dict.fromkeys(api_paths)),
         )
         with self.lock:
             self.evidence.append(ev)
@@ -89,6 +93,8 @@ class Recorder:
         count: int | None = None,
         resource: str = "",
         name: str = "",
+        request_ids: tuple[str, ...] = (),
+        api_paths: tuple[str, ...] = (),
     ) -> Evidence:
         """Record that ``kind`` was attempted in ``scope`` (or on one resource) and how it went."""
         data: dict[str, Any] = {} if count is None else {"count": count}
@@ -104,6 +110,8 @@ class Recorder:
             status=status,
             message=message,
             data=data,
+            request_ids=tuple(dict.fromkeys(request_ids)),
+            api_paths=tuple(dict.fromkeys(api_paths)),
         )
         with self.lock:
             self.evidence.append(ev)

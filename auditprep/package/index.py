@@ -220,7 +220,9 @@ def render_index(
     w('<h2 id="evidence">Evidence</h2>')
     w(
         "<p>Raw responses as collected, with secret values redacted before they were stored. "
-        "<em>current</em> marks the items of the latest run for each source and scope.</p>"
+        "<em>current</em> marks the items of the latest run for each source and scope. <em>Call</em> is the AWS "
+        "request id or the Docker Engine API request each item came from; <em>Record SHA-256</em> identifies the "
+        "record (call, scope, resource, time, request ids and the SHA-256 of its content).</p>"
     )
     runs = {r.id: r for r in eng.runs()}
     by_run: dict[int, list[Evidence]] = {}
@@ -235,7 +237,7 @@ def render_index(
         w(f"<h3>{_e(head)}</h3>")
         w(
             _table(
-                ("Item", "Kind", "Resource", "Scope", "Status", "Current"),
+                ("Item", "Kind", "Resource", "Scope", "Status", "Call", "Record SHA-256", "Current"),
                 [
                     (
                         _a(evidence_path(ev, run_id), ev.id),
@@ -243,6 +245,8 @@ def render_index(
                         _e(ev.resource_name or ev.resource),
                         _e(ev.scope.label()),
                         _e(ev.status.value),
+                        "<br>".join(f"<code>{_e(c)}</code>" for c in (*ev.request_ids, *ev.api_paths)),
+                        f'<span class="hash">{_e(ev.record_hash)}</span>',
                         "yes" if ev.id in current else "",
                     )
                     for ev in items

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Literal
 
@@ -72,11 +72,12 @@ class VerifyReport:
         return "\n".join(lines)
 
 
-@lru_cache(maxsize=1)
-def _expected_schema() -> frozenset[tuple[str, str, str | None]]:
+@cache
+def _expected_schema(version: int = schema.SCHEMA_VERSION) -> frozenset[tuple[str, str, str | None]]:
+    """The schema an engagement of ``version`` has: the first ``version`` migrations applied."""
     conn = sqlite3.connect(":memory:")
     try:
-        for ddl in schema.MIGRATIONS:
+        for ddl in schema.MIGRATIONS[:version]:
             for statement in ddl.split(";"):
                 if statement.strip():
                     conn.execute(statement)
@@ -98,11 +99,13 @@ def engagement_schema_problem(path: Path) -> str | None:
     try:
         conn.execute("PRAGMA trusted_schema = OFF")
         rows = conn.execute("SELECT type, name, sql FROM sqlite_master").fetchall()
+        version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     except sqlite3.DatabaseError as exc:
         return f"{path} is damaged or is not a database ({exc})."
     finally:
         conn.close()
-    expected = _expected_schema()
+    # a file written before a migration keeps the schema of its version (it is read as it is)
+    expected = _expected_schema(version if 1 <= version <= schema.SCHEMA_VERSION else schema.SCHEMA_VERSION)
     for kind, name, _ in rows:
         if kind in ("trigger", "view"):
             return f"{path} contains a {kind} ('{name}'), which an auditprep engagement never has; it is not opened."

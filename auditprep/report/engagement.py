@@ -112,7 +112,11 @@ def evidence_row(ev: Evidence) -> dict[str, Any]:
         "collected_at": iso(ev.collected_at),
         "status": ev.status.value,
         "message": ev.message,
-        "sha256": ev.content_hash,
+        # the published hash identifies the record; the content hash is that of the stored response
+        "sha256": ev.record_hash,
+        "content_sha256": ev.content_hash,
+        "request_ids": list(ev.request_ids),
+        "api_paths": list(ev.api_paths),
         "redactions": list(ev.redactions),
     }
 

@@ -127,8 +127,24 @@ def _scope_cols(scope: Scope) -> tuple[str | None, str | None, str | None]:
     return scope.account, scope.region, scope.host
 
 
+def trace_fields(request_ids: Sequence[str], api_paths: Sequence[str]) -> dict[str, Any]:
+    """Where a record came from, as hashed: present only when known, so records stored before
+    they were kept hash as they always did, and removing them from a record changes its hash."""
+    out: dict[str, Any] = {}
+    if request_ids:
+        out["request_ids"] = list(request_ids)
+    if api_paths:
+        out["api_paths"] = list(api_paths)
+    return out
+
+
 def evidence_record(ev: Evidence, run_id: int) -> dict[str, Any]:
-    """The hashed form of an evidence row (its content is pinned by ``content_hash``)."""
+    """The hashed form of an evidence row (its content is pinned by ``content_hash``).
+
+    Its hash is the evidence item's published hash (``Evidence.record_hash``): it identifies the
+    record (which call, where, on what, when, with which request ids, returning which content),
+    and the collection run's event pins it, so ``auditprep verify`` detects any change to it.
+    """
     return {
         "id": ev.id,
         "run": run_id,
@@ -144,6 +160,7 @@ def evidence_record(ev: Evidence, run_id: int) -> dict[str, Any]:
         "message": ev.message,
         "sha256": ev.content_hash,
         "redactions": list(ev.redactions),
+        **trace_fields(ev.request_ids, ev.api_paths),
     }
 
 
@@ -590,9 +607,10 @@ class Engagement:
                 blob_rows[digest] = body
                 eid = f"E{run_id}-{n + 1:05d}"
                 ev = ev.model_copy(update={"id": eid, "content_hash": digest})
-                stored.append(ev)
                 rec = evidence_record(ev, run_id)
-                hashes.append(integrity.record_hash(rec))
+                published = integrity.record_hash(rec)
+                stored.append(ev.model_copy(update={"record_hash": published}))
+                hashes.append(published)
                 ev_rows.append(
                     (
                         eid,
@@ -609,6 +627,8 @@ class Engagement:
                         ev.message,
                         digest,
                         json.dumps(list(ev.redactions)),
+                        json.dumps(list(ev.request_ids)),
+                        json.dumps(list(ev.api_paths)),
                     )
                 )
             cur.executemany(
@@ -646,7 +666,8 @@ class Engagement:
             )
             cur.executemany(
                 "INSERT INTO evidence (id, run_id, source, collector, operation, kind, account, region, host, resource,"
-                " resource_name, collected_at, status, message, sha256, redactions) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " resource_name, collected_at, status, message, sha256, redactions, request_ids, api_paths)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 ev_rows,
             )
         return run_id, stored
@@ -660,13 +681,25 @@ class Engagement:
             for r in rows
         ]
 
-    _EVIDENCE_COLS = (
-        "e.id, e.source, e.collector, e.operation, e.kind, e.account, e.region, e.host, e.resource, e.resource_name,"
-        " e.collected_at, e.status, e.message, e.sha256, e.redactions"
-    )
+    @property
+    def _EVIDENCE_COLS(self) -> str:  # noqa: N802 - reads like the column list it is
+        # a file opened read-only may predate the trace columns (schema 1): they read as empty
+        trace = "e.request_ids, e.api_paths" if self._has_trace_columns() else "'[]', '[]'"
+        return (
+            "e.id, e.source, e.collector, e.operation, e.kind, e.account, e.region, e.host, e.resource,"
+            f" e.resource_name, e.collected_at, e.status, e.message, e.sha256, e.redactions, {trace}, e.run_id"
+        )
+
+    def _has_trace_columns(self) -> bool:
+        found = getattr(self, "_trace_columns", None)
+        if found is None:
+            found = "request_ids" in {r[1] for r in self._query("PRAGMA table_info(evidence)")}
+            self._trace_columns = found
+        return found
 
     def _row_to_evidence(self, r: Sequence[Any], data: dict[str, Any] | None) -> Evidence:
-        return Evidence(
+        """A row selected with ``_EVIDENCE_COLS`` (18 columns) and its content."""
+        ev = Evidence(
             id=r[0],
             source=Source(r[1]),
             collector=r[2],
@@ -680,8 +713,11 @@ class Engagement:
             message=r[12],
             content_hash=r[13],
             redactions=tuple(json.loads(r[14])),
+            request_ids=tuple(json.loads(r[15])),
+            api_paths=tuple(json.loads(r[16])),
             data=data or {},
         )
+        return ev.model_copy(update={"record_hash": integrity.record_hash(evidence_record(ev, int(r[17])))})
 
     def current_evidence(self, *, with_data: bool = True, kinds: Sequence[str] = ()) -> list[Evidence]:
         """The evidence of the latest run that covered each (source, scope); only ``kinds`` if given.
@@ -704,15 +740,15 @@ class Engagement:
         join = "JOIN blobs b ON b.sha256 = e.sha256 " if with_data else ""
         kind_filter = f" AND e.kind IN ({','.join('?' * len(kinds))})" if kinds else ""
         rows = self._query(
-            f"SELECT {self._EVIDENCE_COLS}{data_col}, e.run_id FROM evidence e {join}"
+            f"SELECT {self._EVIDENCE_COLS}{data_col} FROM evidence e {join}"
             f"WHERE e.run_id IN ({marks}){kind_filter} ORDER BY e.rowid",
             [*run_ids, *kinds],
         )
         out = []
         for r in rows:
-            if latest.get((r[1], r[5] or "", r[6] or "", r[7] or "")) != r[16]:
+            if latest.get((r[1], r[5] or "", r[6] or "", r[7] or "")) != r[17]:
                 continue
-            out.append(self._row_to_evidence(r, json.loads(r[15]) if with_data else None))
+            out.append(self._row_to_evidence(r, json.loads(r[18]) if with_data else None))
         return out
 
     def evidence_item(self, evidence_id: str) -> Evidence | None:
@@ -720,7 +756,7 @@ class Engagement:
             f"SELECT {self._EVIDENCE_COLS}, b.data FROM evidence e JOIN blobs b ON b.sha256 = e.sha256 WHERE e.id = ?",
             (evidence_id,),
         )
-        return self._row_to_evidence(rows[0], json.loads(rows[0][15])) if rows else None
+        return self._row_to_evidence(rows[0], json.loads(rows[0][18])) if rows else None
 
     def evidence_count(self) -> int:
         return int(self._query("SELECT COUNT(*) FROM evidence")[0][0])

@@ -128,6 +128,11 @@ MIGRATIONS: list[str] = [
         PRIMARY KEY (evaluation_id, id)
     );
     """,
+    # 2: where each evidence record came from: AWS request ids, Docker Engine API requests (JSON lists)
+    """
+    ALTER TABLE evidence ADD COLUMN request_ids TEXT NOT NULL DEFAULT '[]';
+    ALTER TABLE evidence ADD COLUMN api_paths TEXT NOT NULL DEFAULT '[]'
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 from auditprep.models import Finding, FindingStatus, Scope, Severity
 from auditprep.store import integrity
-from auditprep.store.engagement import Engagement, evidence_record, finding_record
+from auditprep.store.engagement import Engagement, evidence_record, finding_record, trace_fields
 
 
 def verify_engagement(eng: Engagement) -> list[str]:
@@ -78,9 +78,12 @@ def verify_engagement(eng: Engagement) -> list[str]:
             problems.append(f"stored content {digest[:12]}… no longer matches its hash")
 
     evidence_by_run: dict[int, list[str]] = defaultdict(list)
+    trace = (
+        "request_ids, api_paths" if "request_ids" in {c[1] for c in q("PRAGMA table_info(evidence)")} else "'[]', '[]'"
+    )
     for r in q(
         "SELECT id, run_id, source, collector, operation, kind, account, region, host, resource, resource_name,"
-        " collected_at, status, message, sha256, redactions FROM evidence ORDER BY rowid"
+        f" collected_at, status, message, sha256, redactions, {trace} FROM evidence ORDER BY rowid"
     ):
         rec = {
             "id": r[0],
@@ -97,6 +100,7 @@ def verify_engagement(eng: Engagement) -> list[str]:
             "message": r[13],
             "sha256": r[14],
             "redactions": json.loads(r[15]),
+            **trace_fields(json.loads(r[16]), json.loads(r[17])),
         }
         evidence_by_run[r[1]].append(integrity.record_hash(rec))
     for r in q(

@@ -163,6 +163,8 @@ class FaultProxy:
         # up to this many seconds of random delay before a request is logged: the scheduling and
         # network delays that move arrivals closer together than the client spaced them
         self.jitter = 0.0
+        self.answered_errors = 0
+        self.error_ids: list[str] = []  # the request id of every error answered, in order
         self._random = random.Random(7)
         self.lock = threading.Lock()
         proxy = self
@@ -223,18 +225,24 @@ class FaultProxy:
         req.wfile.write(data)
 
     def _error(self, req: BaseHTTPRequestHandler, target: str, status: int, code: str, message: str) -> None:
+        # AWS names every answer, errors included, with a request id (header for JSON, body for XML)
+        with self.lock:
+            self.answered_errors += 1
+            rid = f"fault-{self.answered_errors:04d}-{code}"
+        self.error_ids.append(rid)
         if target:
             data = json.dumps({"__type": code, "message": message}).encode()
             ctype = "application/x-amz-json-1.1"
         else:
             data = (
                 f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message}</Message>"
-                f"</Error><RequestId>1</RequestId></ErrorResponse>"
+                f"</Error><RequestId>{rid}</RequestId></ErrorResponse>"
             ).encode()
             ctype = "text/xml"
         req.send_response(status)
         req.send_header("Content-Type", ctype)
         req.send_header("x-amzn-ErrorType", code)
+        req.send_header("x-amzn-RequestId", rid)
         req.send_header("Content-Length", str(len(data)))
         req.end_headers()
         req.wfile.write(data)

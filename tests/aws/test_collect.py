@@ -297,3 +297,20 @@ def test_every_account_of_a_collection_reads_the_service_models_once(aws, sessio
     assert {t.split("/")[0] for t in out.targets} == {ACCOUNT_A, ACCOUNT_B}
     loaders = {id(s._session.get_component("data_loader")) for s in sessions.made}
     assert len(sessions.made) >= 2 and len(loaders) == 1
+
+
+def test_every_aws_record_carries_the_request_id_of_its_call(collected):
+    """Each resource's evidence names the AWS request id of the answer it holds (moto answers with one,
+    as AWS does); so do the scope records of calls that were made. A stubbed answer has none, so the
+    stubbed operation is left out here."""
+    missing = [
+        (e.kind, e.operation, e.resource or e.scope.label())
+        for e in collected.outcome.evidence
+        if not e.request_ids
+        and e.status is CallStatus.COLLECTED
+        and e.operation != "eks:DescribeClusterVersions"
+        and not (e.data.get("count") == 0 and e.message)  # nothing to call (e.g. no clusters, no versions)
+    ]
+    assert missing == [], "\n".join(map(str, missing))
+    for e in collected.outcome.evidence:
+        assert all(isinstance(rid, str) and rid.strip() for rid in e.request_ids), (e.operation, e.kind)

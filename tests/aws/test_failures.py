@@ -54,6 +54,16 @@ def test_denied_call_is_recorded_with_the_missing_action_and_never_passes(fault_
     assert any(e.kind == "aws.ecs.cluster" and e.resource for e in out.evidence)
 
 
+def test_a_denied_call_keeps_the_request_id_aws_answered_with(fault_proxy, sessions):
+    _small_ecs()
+    fault_proxy.deny.add("DescribeTaskDefinition")
+    out = collect_aws(regions=[R1], session_factory=sessions, max_rps=500)
+    gaps = [e for e in out.evidence if e.status is CallStatus.ACCESS_DENIED]
+    assert gaps
+    for gap in gaps:  # each denial names the very answer that refused it
+        assert len(gap.request_ids) == 1 and gap.request_ids[0] in fault_proxy.error_ids
+
+
 def test_denied_list_call_makes_the_whole_scope_not_evaluated(fault_proxy, sessions):
     _small_ecs()
     fault_proxy.deny.add("ListClusters")

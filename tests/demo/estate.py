@@ -17,6 +17,9 @@ from typing import Any
 ACCOUNT = "123456789012"
 REGIONS = ("eu-west-1", "us-east-1")
 LABEL = "io.larkspurpay.demo"
+# the read-only role the security team made for evidence collection (the policy auditprep prints)
+AUDIT_ROLE = "AuditprepReadOnly"
+AUDIT_ROLE_ARN = f"arn:aws:iam::{ACCOUNT}:role/{AUDIT_ROLE}"
 
 
 def seed_aws(session: Any, endpoint: str) -> None:
@@ -190,7 +193,7 @@ def seed_aws(session: Any, endpoint: str) -> None:
     eks = client("eks")
     eks.create_cluster(
         name="platform-tools",
-        version="1.29",
+        version="1.32",  # past standard support (March 2026): in paid extended support
         roleArn=eks_role,
         resourcesVpcConfig={
             "subnetIds": [subnet, subnet2],
@@ -229,6 +232,11 @@ def seed_aws(session: Any, endpoint: str) -> None:
         IsMultiRegionTrail=True,
         EnableLogFileValidation=True,
         KmsKeyId=logs_key,
+    )
+    # what AWS returns for a trail created without custom selectors: all management events
+    trail.put_event_selectors(
+        TrailName="org-trail",
+        EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": True, "DataResources": []}],
     )
     trail.start_logging(Name="org-trail")
 
@@ -288,6 +296,37 @@ def seed_aws(session: Any, endpoint: str) -> None:
 
     # the second region: GuardDuty was never switched on there
     client("ecs", REGIONS[1]).create_cluster(clusterName="dr-standby")
+
+    from auditprep.collect.aws import iam_policy
+
+    iam.create_role(
+        RoleName=AUDIT_ROLE,
+        Description="Read-only evidence collection for the PCI DSS assessment",
+        AssumeRolePolicyDocument=json.dumps(
+            {
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+                        "Action": "sts:AssumeRole",
+                    }
+                ],
+            }
+        ),
+    )
+    iam.put_role_policy(RoleName=AUDIT_ROLE, PolicyName="auditprep-read", PolicyDocument=json.dumps(iam_policy()))
+
+
+def audit_role_environment(session: Any, endpoint: str) -> dict[str, str]:
+    """Credentials of the audit role, as a team's profile with ``role_arn`` would give them."""
+    sts = session.client("sts", region_name=REGIONS[0], endpoint_url=endpoint)
+    creds = sts.assume_role(RoleArn=AUDIT_ROLE_ARN, RoleSessionName="auditprep")["Credentials"]
+    return {
+        "AWS_ACCESS_KEY_ID": creds["AccessKeyId"],
+        "AWS_SECRET_ACCESS_KEY": creds["SecretAccessKey"],
+        "AWS_SESSION_TOKEN": creds["SessionToken"],
+    }
 
 
 def _rootfs_tar(files: dict[str, bytes]) -> bytes:

@@ -3,8 +3,8 @@
     DOCKER_HOST=unix:///path/to/docker.sock python tests/demo/record.py [OUT.json]
 
 Starts a moto server, seeds Larkspur Pay's AWS estate, seeds a Docker swarm host on the daemon
-at DOCKER_HOST, runs ``collect_aws`` and ``collect_docker`` exactly as ``auditprep collect``
-does, and writes their output (already redacted by the collectors) to auditprep/demo/recording.json.
+at DOCKER_HOST, runs ``collect_aws`` (as the estate's read-only audit role, assumed the way a
+team's profile would) and ``collect_docker`` exactly as ``auditprep collect`` does, and writes their output (already redacted by the collectors) to auditprep/demo/recording.json.
 Everything seeded on the daemon is removed afterwards.
 """
 
@@ -69,6 +69,7 @@ def record(docker_host: str) -> dict[str, Any]:
                 "AWS_SECRET_ACCESS_KEY",
                 "AWS_DEFAULT_REGION",
                 "AWS_PROFILE",
+                "AWS_SESSION_TOKEN",
             )
         }
         os.environ.update(
@@ -78,8 +79,11 @@ def record(docker_host: str) -> dict[str, Any]:
             AWS_DEFAULT_REGION=estate.REGIONS[0],
         )
         os.environ.pop("AWS_PROFILE", None)
+        os.environ.pop("AWS_SESSION_TOKEN", None)
         try:
             estate.seed_aws(boto3.Session(), endpoint)
+            # collect as the team does: as its read-only audit role, not as the identity that built the estate
+            os.environ.update(estate.audit_role_environment(boto3.Session(), endpoint))
             started = datetime.now(UTC)
             outcome = collect_aws(regions=estate.REGIONS)
             runs.append(_outcome_json(outcome, started))

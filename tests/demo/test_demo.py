@@ -17,7 +17,7 @@ import pytest
 
 from auditprep.catalog import load_catalog
 from auditprep.demo import RECORDING, build_demo
-from auditprep.models import FindingStatus
+from auditprep.models import CallStatus, FindingStatus, Source
 from auditprep.store import Engagement
 from auditprep.store.verify import verify_engagement
 from auditprep.summary import engagement_posture
@@ -119,6 +119,51 @@ def test_demo_attestations_come_from_a_second_person(demo: Path) -> None:
         answers = eng.answers().values()
         for cid, att in eng.attestations().items():
             assert not any(same_person(a.answered_by, att.attested_by) for a in answers if a.control_id == cid)
+
+
+def test_every_demo_record_has_its_own_published_hash_and_names_its_call(demo: Path) -> None:
+    with Engagement.open(demo, readonly=True) as eng:
+        items = eng.current_evidence()
+        assert verify_engagement(eng) == []
+    published = Counter(e.record_hash for e in items)
+    assert len(items) > 100 and published.most_common(1)[0][1] == 1
+    # many calls answer the same thing ({"count": 0} ...): only their records tell them apart
+    assert len({e.content_hash for e in items}) < len(items)
+    for e in items:
+        from_api = ":" in e.operation  # an AWS API action (the EKS calendar is not one)
+        nothing_called = e.data.get("count") == 0 and bool(e.message)
+        if e.source is Source.AWS and from_api and not nothing_called:
+            assert e.request_ids, (e.kind, e.operation, e.resource or e.scope.label())
+        if e.source is Source.DOCKER and e.status is CallStatus.COLLECTED and not nothing_called:
+            assert e.api_paths, (e.kind, e.operation, e.resource)
+    guardduty = [e for e in items if e.kind == "aws.guardduty.detector" and e.scope.region == "us-east-1"]
+    assert guardduty and all(e.request_ids and e.message for e in guardduty if not e.resource)
+    # the report's evidence index (JSON evidence[], PDF Appendix B) publishes exactly these record hashes
+    from auditprep.report.context import build_context
+
+    with Engagement.open(demo, readonly=True) as eng:
+        rows = build_context(eng, load_catalog(), "pci-dss")["evidence"]
+    assert sorted(r["sha256"] for r in rows) == sorted(published)
+    assert len({r["sha256"] for r in rows}) == len(rows)
+    assert all(r["request_ids"] for r in rows if r["source"] == "aws" and r["resource"] and ":" in r["operation"])
+
+
+def test_the_demo_reads_like_a_real_estate(demo: Path) -> None:
+    with Engagement.open(demo, readonly=True) as eng:
+        runs = {r.source: r for r in eng.runs()}
+        items = eng.current_evidence()
+    assert runs["aws"].identity == "arn:aws:sts::123456789012:assumed-role/AuditprepReadOnly/auditprep"
+    identity = [e for e in items if e.kind == "aws.sts.identity" and e.resource]
+    assert identity and all(":user/moto" not in e.resource for e in identity)
+    trails = [e for e in items if e.kind == "aws.cloudtrail.trail" and e.resource]
+    assert trails and all(
+        e.data["EventSelectors"] == [{"DataResources": [], "IncludeManagementEvents": True, "ReadWriteType": "All"}]
+        for e in trails
+    )
+    assert not [e.message for e in items if "not supported by this endpoint" in e.message or "HTTP 404" in e.message]
+    versions = [e for e in items if e.kind == "aws.eks.cluster_version" and e.resource]
+    assert versions and all(e.data["auditprep_derived"]["source"] == "calendar" for e in versions)
+    assert all(e.status is CallStatus.COLLECTED for e in items if e.kind == "aws.eks.cluster_version")
 
 
 def test_no_secret_and_no_machine_detail_in_the_shipped_data(demo: Path) -> None:

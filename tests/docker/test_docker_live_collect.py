@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import Counter
 from urllib.parse import urlsplit
@@ -197,3 +198,22 @@ def test_progress_counts_every_object(collected, lab, docker_url):
 def test_evidence_serialises_with_json(collected):
     text = dump(collected.evidence)
     assert '"kind": "docker.container"' in text
+
+
+def test_every_record_names_the_engine_api_requests_it_came_from(collected):
+    for ev in collected.evidence:
+        nothing_called = ev.data.get("count") == 0 and ev.message  # e.g. swarm mode is not active
+        if ev.status is CallStatus.COLLECTED and not nothing_called:
+            assert ev.api_paths, (ev.kind, ev.operation, ev.resource)
+        assert all(re.fullmatch(r"(GET|HEAD) /v1\.\d+/[^ ]+", p) for p in ev.api_paths), ev.api_paths
+    daemon = items(collected, "docker.daemon")[0]
+    assert {p.split("?")[0].rsplit("/", 1)[-1] for p in daemon.api_paths} == {"info", "version"}
+    for c in items(collected, "docker.container"):
+        assert [p for p in c.api_paths if re.fullmatch(rf"GET /v1\.\d+/containers/{c.resource}/json", p)], c.api_paths
+    for i in items(collected, "docker.image"):
+        ends = {p.split("?")[0].rsplit("/", 1)[-1] for p in i.api_paths}
+        assert ends == {"json", "history"} and all(i.resource in p for p in i.api_paths), i.api_paths
+    for inv in items(collected, "docker.image_inventory"):
+        assert any(p.split("?")[0].endswith(f"/images/{inv.resource}/get") for p in inv.api_paths), inv.api_paths
+    listed = [e for e in collected.evidence if e.kind == "docker.container" and not e.resource]
+    assert any("/containers/json" in p for p in listed[0].api_paths)

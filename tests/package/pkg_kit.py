@@ -52,6 +52,7 @@ def build_engagement(path: Path) -> Engagement:
             resource_name="web:3",
             collected_at=T0,
             data={"containerDefinitions": [{"name": "web", "privileged": False}]},
+            request_ids=("6f1e2c3a-0b9d-4e8f-a7c6-5d4b3a291807",),
         ),
         Evidence(
             source=Source.AWS,
@@ -62,6 +63,7 @@ def build_engagement(path: Path) -> Engagement:
             collected_at=T0,
             status=CallStatus.ACCESS_DENIED,
             message="not authorised",
+            request_ids=("0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f",),
         ),
     ]
     docker = [
@@ -75,6 +77,7 @@ def build_engagement(path: Path) -> Engagement:
             resource_name="api",
             collected_at=T0,
             data={"HostConfig": {"Privileged": True}, "Image": "sha256:" + "ab" * 32},
+            api_paths=("GET /v1.41/containers/c0ffee/json",),
         ),
     ]
     _, stored_aws = eng.add_run(

@@ -147,6 +147,33 @@ def test_a_forged_engagement_copy_fails_its_event_chain(signed_package: Path, tm
     assert "exceptions/exceptions.json does not agree with the engagement copy it was exported from." in report.problems
 
 
+def test_a_forged_request_id_in_the_engagement_copy_is_detected(signed_package: Path, tmp_path: Path) -> None:
+    evidence = json.loads(members(signed_package)["evidence/run-0001/E1-00001.json"])
+    assert evidence["request_ids"] == ["6f1e2c3a-0b9d-4e8f-a7c6-5d4b3a291807"] and evidence["sha256"]
+    assert evidence["sha256"] != evidence["content_sha256"]
+    copy = tmp_path / "copy.sqlite"
+    copy.write_bytes(members(signed_package)["engagement/engagement.sqlite"])
+    conn = sqlite3.connect(copy)
+    conn.execute("UPDATE evidence SET request_ids = '[\"6f1e2c3a-0b9d-4e8f-a7c6-000000000000\"]' WHERE id = 'E1-00001'")
+    conn.commit()
+    conn.close()
+    report = verify_target(
+        forge(signed_package, tmp_path / "f.zip", {"engagement/engagement.sqlite": copy.read_bytes()})
+    )
+    assert "engagement copy: collection run 1 or its evidence was changed outside auditprep" in report.problems
+    assert "evidence/run-0001/E1-00001.json does not agree with the engagement copy it was exported from." in (
+        report.problems
+    )
+
+
+def test_a_forged_request_id_in_an_evidence_file_is_detected(signed_package: Path, tmp_path: Path) -> None:
+    path = "evidence/run-0001/E1-00001.json"
+    original = members(signed_package)[path]
+    forged = forge(signed_package, tmp_path / "f.zip", {path: original.replace(b"5d4b3a291807", b"5d4b3a291808")})
+    report = verify_target(forged)
+    assert report.problems == [f"{path} does not agree with the engagement copy it was exported from."]
+
+
 def test_unsigned_package_with_a_key_given_fails(
     engagement: Engagement, catalog: Catalog, keys: dict[str, Path], tmp_path: Path
 ) -> None:

@@ -74,7 +74,10 @@ def test_json_is_complete(framework, outputs, real, catalog) -> None:
     assert doc["engagement"]["fingerprint"] == real.fingerprint()
     assert [r["id"] for s in doc["sections"] for r in s["requirements"]] == [r.id for r in fw.requirements]
     assert len(doc["evidence"]) == len(real.current_evidence(with_data=False))
-    assert {e["sha256"] for e in doc["evidence"]} == {e.content_hash for e in real.current_evidence(with_data=False)}
+    current = real.current_evidence(with_data=False)
+    assert [e["sha256"] for e in doc["evidence"]] == [e.record_hash for e in current]
+    assert [e["content_sha256"] for e in doc["evidence"]] == [e.content_hash for e in current]
+    assert [e["request_ids"] for e in doc["evidence"]] == [list(e.request_ids) for e in current]
     hrd = doc["controls"]["HRD-01"]
     assert hrd["conflict"] is True and hrd["status"] == "partial"
     assert any("web-bad:1" in g["message"] for g in hrd["gaps"])

@@ -31,6 +31,13 @@ def version_supported(view: EvidenceView) -> Iterator[Result]:
             continue
         status = info.data.get("versionStatus") or info.data.get("status")
         end = info.data.get("endOfStandardSupportDate")
+        derived = info.data.get("auditprep_derived") or {}
+        # say where the dates came from when they are not the API's
+        source = (
+            f" (support dates from AWS's published EKS release calendar as of {derived.get('calendar_date')})"
+            if derived.get("source") == "calendar"
+            else ""
+        )
         if status == "STANDARD_SUPPORT":
             past = age_days(ev, end)
             left = -past if past is not None else None
@@ -38,18 +45,20 @@ def version_supported(view: EvidenceView) -> Iterator[Result]:
                 yield warned(
                     ev,
                     f"{_label(ev)} runs Kubernetes {version}, whose standard support ends in {left} "
-                    "days; plan the upgrade.",
+                    f"days{source}; plan the upgrade.",
                 )
             else:
-                yield passed(ev, f"{_label(ev)} runs Kubernetes {version}, which is in standard support.")
+                yield passed(ev, f"{_label(ev)} runs Kubernetes {version}, which is in standard support{source}.")
         elif status == "EXTENDED_SUPPORT":
             yield warned(
                 ev,
                 f"{_label(ev)} runs Kubernetes {version}, which is past standard support and only in "
-                "paid extended support.",
+                f"paid extended support{source}.",
             )
         else:
-            yield failed(ev, f"{_label(ev)} runs Kubernetes {version}, which is no longer supported ({status}).")
+            yield failed(
+                ev, f"{_label(ev)} runs Kubernetes {version}, which is no longer supported ({status}){source}."
+            )
 
 
 @check("aws.eks.endpoint_public", requires=[CLUSTER], absent=NO_CLUSTER)

@@ -27,7 +27,16 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         if name in statuses:
             rec["Status"] = statuses[name]
         arn = rec.get("arn") or ctx.arn("config", f"configuration-recorder/{name}")
-        ctx.item(RECORDER, "config:DescribeConfigurationRecorders", arn, rec, name=name)
+        ctx.item(
+            RECORDER,
+            "config:DescribeConfigurationRecorders",
+            arn,
+            rec,
+            name=name,
+            request_ids=ctx.calls(
+                "config:DescribeConfigurationRecorders", "config:DescribeConfigurationRecorderStatus"
+            ),
+        )
     ctx.attempt(
         RECORDER,
         "config:DescribeConfigurationRecorders",

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared, region_of_arn
 
 TRAIL = "aws.cloudtrail.trail"
@@ -30,8 +30,9 @@ def list_trails(ctx: RegionContext, shared: Shared) -> None:
     with shared.lock:
         known = shared.trails[acct]
         for t in trails:
-            entry = known.setdefault(t["TrailARN"], {"trail": t, "regions": []})
+            entry = known.setdefault(t["TrailARN"], {"trail": t, "regions": [], "listed_by": {}})
             entry["regions"].append(ctx.region)
+            entry["listed_by"][ctx.region] = ids_of(t)  # the DescribeTrails call of this region
             if t.get("HomeRegion") == ctx.region:
                 entry["trail"] = t
     ctx.attempt(
@@ -43,19 +44,23 @@ def collect_status(account_contexts: Callable[[str], RegionContext], account: st
     """Read each trail's status and selectors once, then record the trail in every region listing it."""
     with shared.lock:
         trails: dict[str, dict[str, Any]] = {
-            arn: {"trail": dict(e["trail"]), "regions": list(e["regions"])}
+            arn: {"trail": dict(e["trail"]), "regions": list(e["regions"]), "listed_by": dict(e["listed_by"])}
             for arn, e in shared.trails.get(account, {}).items()
         }
     counts: dict[str, int] = {}
+    status_ids: dict[str, tuple[str, ...]] = {}
     for arn, entry in sorted(trails.items()):
         trail: dict[str, Any] = entry["trail"]
         regions: list[str] = sorted(entry["regions"])
         home = trail.get("HomeRegion")
         reader = account_contexts(home if home in regions else regions[0])
         failure: ApiFailure | None = None
+        read: list[object] = []
         try:
             trail["Status"] = reader.call("cloudtrail", "GetTrailStatus", Name=arn)
+            read.append(trail["Status"])
             selectors = reader.call("cloudtrail", "GetEventSelectors", TrailName=arn)
+            read.append(selectors)
             trail["EventSelectors"] = selectors.get("EventSelectors", [])
             trail["AdvancedEventSelectors"] = selectors.get("AdvancedEventSelectors", [])
         except ApiFailure as f:
@@ -72,8 +77,18 @@ def collect_status(account_contexts: Callable[[str], RegionContext], account: st
                 ctx.attempt(STATUS, failure.action, failure=failure, resource=arn, name=trail.get("Name", ""))
             else:
                 counts[region] = counts.get(region, 0) + 1
-            ctx.item(TRAIL, "cloudtrail:DescribeTrails", arn, trail, name=trail.get("Name", ""))
+                status_ids[region] = status_ids.get(region, ()) + ids_of(*read)
+            ctx.item(
+                TRAIL,
+                "cloudtrail:DescribeTrails",
+                arn,
+                trail,
+                name=trail.get("Name", ""),
+                request_ids=tuple(dict.fromkeys(entry["listed_by"].get(region, ()) + ids_of(*read, failure))),
+            )
     with shared.lock:
         listed = {r for e in shared.trails.get(account, {}).values() for r in e["regions"]}
     for region in sorted(listed | set(counts)):
-        account_contexts(region).attempt(STATUS, "cloudtrail:GetTrailStatus", count=counts.get(region, 0))
+        account_contexts(region).attempt(
+            STATUS, "cloudtrail:GetTrailStatus", count=counts.get(region, 0), request_ids=status_ids.get(region, ())
+        )

@@ -50,6 +50,7 @@ from auditprep.collect.aws.runtime import (
     Runtime,
     classify,
     limit,
+    request_id,
 )
 from auditprep.collect.aws.shared import Shared
 from auditprep.collect.base import (
@@ -345,6 +346,7 @@ def _whoami(
             Scope(account=role_account, region="global"),
             failure.status,
             f"{label}: {failure.message}",
+            request_ids=failure.request_ids,
         )
         return None
     account.account_id = ident["Account"]
@@ -353,8 +355,9 @@ def _whoami(
     account.home_region = region
     scope = Scope(account=account.account_id, region="global")
     data = {"Account": ident["Account"], "Arn": ident["Arn"], "UserId": ident["UserId"], "source": label}
-    recorder.item(IDENTITY, "sts:GetCallerIdentity", scope, ident["Arn"], data, name=label)
-    recorder.attempt(IDENTITY, "sts:GetCallerIdentity", scope, count=1)
+    rids = tuple(filter(None, [request_id(ident)]))
+    recorder.item(IDENTITY, "sts:GetCallerIdentity", scope, ident["Arn"], data, name=label, request_ids=rids)
+    recorder.attempt(IDENTITY, "sts:GetCallerIdentity", scope, count=1, request_ids=rids)
     return account
 
 
@@ -373,9 +376,15 @@ def _regions(account: Account, requested: Sequence[str], recorder: Recorder) -> 
         failure = classify(exc, "ec2:DescribeRegions")
         fallback = list(dict.fromkeys(requested)) or [home]
         recorder.attempt(
-            REGIONS, failure.action, scope, failure.status, f"{failure.message}; collecting {', '.join(fallback)} only"
+            REGIONS,
+            failure.action,
+            scope,
+            failure.status,
+            f"{failure.message}; collecting {', '.join(fallback)} only",
+            request_ids=failure.request_ids,
         )
         return fallback
+    rids = tuple(filter(None, [request_id(resp)]))
     listed = [r for r in resp.get("Regions", []) if _partition(account, r["RegionName"]) == account.partition]
     resource = f"arn:{account.partition}:iam::{acct}:root"
     recorder.item(
@@ -385,8 +394,9 @@ def _regions(account: Account, requested: Sequence[str], recorder: Recorder) -> 
         resource,
         {"Regions": [{k: r.get(k) for k in ("RegionName", "OptInStatus")} for r in listed]},
         name=f"regions of account {acct}",
+        request_ids=rids,
     )
-    recorder.attempt(REGIONS, "ec2:DescribeRegions", scope, count=len(listed))
+    recorder.attempt(REGIONS, "ec2:DescribeRegions", scope, count=len(listed), request_ids=rids)
     status = {r["RegionName"]: r.get("OptInStatus", "opt-in-not-required") for r in listed}
     wanted = list(dict.fromkeys(requested)) or sorted(status)
     out = []
@@ -400,6 +410,7 @@ def _regions(account: Account, requested: Sequence[str], recorder: Recorder) -> 
                 where,
                 CallStatus.NOT_ENABLED,
                 f"skipped: {region} is not a region of the account's partition",
+                request_ids=rids,
             )
         elif opt_in not in _ENABLED_OPT_IN:
             recorder.attempt(
@@ -408,6 +419,7 @@ def _regions(account: Account, requested: Sequence[str], recorder: Recorder) -> 
                 where,
                 CallStatus.NOT_ENABLED,
                 f"skipped: {region} is an opt-in region the account has not enabled ({opt_in})",
+                request_ids=rids,
             )
         else:
             out.append(region)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks, ids_of
 from auditprep.collect.aws.shared import Shared
 
 REGISTRY_SCANNING = "aws.ecr.registry_scanning"
@@ -54,9 +54,21 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 )
         else:
             repo["lifecyclePolicy"] = {k: policy.get(k) for k in ("lifecyclePolicyText", "lastEvaluatedAt")}
-        ctx.item(REPOSITORY, "ecr:DescribeRepositories", repo["repositoryArn"], repo, name=repo["repositoryName"])
+        ctx.item(
+            REPOSITORY,
+            "ecr:DescribeRepositories",
+            repo["repositoryArn"],
+            repo,
+            name=repo["repositoryName"],
+            request_ids=ids_of(repo, policy),
+        )
     ctx.attempt(REPOSITORY, "ecr:DescribeRepositories", count=len(repos))
-    ctx.attempt(LIFECYCLE, "ecr:GetLifecyclePolicy", count=sum(1 for r in repos if r.get("lifecyclePolicy")))
+    ctx.attempt(
+        LIFECYCLE,
+        "ecr:GetLifecyclePolicy",
+        count=sum(1 for r in repos if r.get("lifecyclePolicy")),
+        request_ids=ids_of(repos) + ctx.calls("ecr:GetLifecyclePolicy"),
+    )
 
     def images_of(repo: dict[str, Any]) -> Any:
         """One repository's images, with scan summaries fetched for the in-use ones that lack them."""
@@ -99,9 +111,9 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                     derived["scan"] = scan
             image["auditprep_derived"] = derived
             label = f"{name}:{image['imageTags'][0]}" if image.get("imageTags") else f"{name}@{digest[:19]}"
-            ctx.item(IMAGE, "ecr:DescribeImages", resource, image, name=label)
+            ctx.item(IMAGE, "ecr:DescribeImages", resource, image, name=label, request_ids=ids_of(image, scan))
             count += 1
-    ctx.attempt(IMAGE, "ecr:DescribeImages", count=count)
+    ctx.attempt(IMAGE, "ecr:DescribeImages", count=count, request_ids=ids_of(repos) + ctx.calls("ecr:DescribeImages"))
 
 
 def _scan_summary(ctx: RegionContext, repo: str, digest: str, resource: str) -> dict[str, Any] | ApiFailure:
@@ -144,5 +156,12 @@ def _registry_scanning(ctx: RegionContext, repos: list[dict[str, Any]] | None) -
         per_repo.extend(resp.get("scanningConfigurations", []))
     if repos is not None and failure is None:
         config["repositoryScanningConfigurations"] = per_repo
-    ctx.item(REGISTRY_SCANNING, "ecr:GetRegistryScanningConfiguration", resource, config, name="private registry")
+    ctx.item(
+        REGISTRY_SCANNING,
+        "ecr:GetRegistryScanningConfiguration",
+        resource,
+        config,
+        name="private registry",
+        request_ids=ids_of(config) + ctx.calls("ecr:BatchGetRepositoryScanningConfiguration"),
+    )
     ctx.attempt(REGISTRY_SCANNING, "ecr:GetRegistryScanningConfiguration", count=1, failure=failure)

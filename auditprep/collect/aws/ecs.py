@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from auditprep import redact
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks, ids_of
 from auditprep.collect.aws.shared import ImageRef, Shared
 from auditprep.models import CallStatus
 
@@ -111,7 +111,13 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         if exec_cfg.get("kmsKeyId"):
             shared.use_key(acct, region, exec_cfg["kmsKeyId"], c["clusterArn"])
         ctx.item(CLUSTER, "ecs:DescribeClusters", c["clusterArn"], c, name=c.get("clusterName", ""))
-    ctx.attempt(CLUSTER, "ecs:DescribeClusters", count=len(clusters), failure=cluster_failure)
+    ctx.attempt(
+        CLUSTER,
+        "ecs:DescribeClusters",
+        count=len(clusters),
+        failure=cluster_failure,
+        request_ids=ids_of(cluster_arns, cluster_failure) + ctx.calls("ecs:DescribeClusters"),
+    )
 
     # services, per cluster; each cluster's describe batches in flight together
     services: list[dict[str, Any]] = []
@@ -145,7 +151,12 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         for td in tds:
             in_use.setdefault(td, set()).add(s["serviceArn"])
         ctx.item(SERVICE, "ecs:DescribeServices", s["serviceArn"], s, name=s.get("serviceName", ""))
-    ctx.attempt(SERVICE, "ecs:ListServices", count=len(services))
+    ctx.attempt(
+        SERVICE,
+        "ecs:ListServices",
+        count=len(services),
+        request_ids=ids_of(cluster_arns) + ctx.calls("ecs:ListServices", "ecs:DescribeServices"),
+    )
 
     # task definitions: the latest ACTIVE revision of each family, then in-use revisions not yet seen
     family_failure: ApiFailure | None = None
@@ -198,7 +209,15 @@ def _record_task_definition(
         "latest_revision_of_family": latest,
         "images": images,
     }
-    ctx.item(TASK_DEFINITION, "ecs:DescribeTaskDefinition", arn, data, name=_short(arn), redactions=redactions)
+    ctx.item(
+        TASK_DEFINITION,
+        "ecs:DescribeTaskDefinition",
+        arn,
+        data,
+        name=_short(arn),
+        redactions=redactions,
+        request_ids=ids_of(td),
+    )
 
 
 def _family(td_arn: str) -> str:

@@ -5,12 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext
+from auditprep.collect.aws import eks_calendar
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared
+from auditprep.models import CallStatus
 
 CLUSTER = "aws.eks.cluster"
 VERSION = "aws.eks.cluster_version"
 NODEGROUP = "aws.eks.nodegroup"
+CALENDAR_OPERATION = f"EKS release calendar shipped with auditprep ({eks_calendar.CALENDAR_DATE})"
 
 
 def collect(ctx: RegionContext, shared: Shared) -> None:
@@ -48,7 +51,10 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 "eks", "DescribeClusterVersions", "clusterVersions", clusterVersions=versions, includeAll=True
             )
         except ApiFailure as f:
-            ctx.attempt(VERSION, "eks:DescribeClusterVersions", failure=f)
+            if f.unsupported:
+                _from_calendar(ctx, versions, f)
+            else:  # refused or failed: a gap, never replaced by the table
+                ctx.attempt(VERSION, "eks:DescribeClusterVersions", failure=f)
         else:
             for v in found:
                 ver = v.get("clusterVersion", "")
@@ -83,4 +89,40 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 continue
             ctx.item(NODEGROUP, "eks:DescribeNodegroup", ng.get("nodegroupArn", ""), ng, name=f"{name}/{group}")
             count += 1
-    ctx.attempt(NODEGROUP, "eks:ListNodegroups", count=count)
+    ctx.attempt(
+        NODEGROUP, "eks:ListNodegroups", count=count, request_ids=ids_of(names) + ctx.calls("eks:ListNodegroups")
+    )
+
+
+def _from_calendar(ctx: RegionContext, versions: list[str], unsupported: ApiFailure) -> None:
+    """Version support from the shipped calendar, where the endpoint does not offer the API at all."""
+    at = ctx.recorder.clock()
+    found = 0
+    for ver in versions:
+        entry = eks_calendar.version_support(ver, at)
+        if entry is None:
+            ctx.attempt(
+                VERSION,
+                CALENDAR_OPERATION,
+                failure=ApiFailure(
+                    CallStatus.ERROR,
+                    CALENDAR_OPERATION,
+                    f"Kubernetes {ver} is not in {eks_calendar.CALENDAR} (dated {eks_calendar.CALENDAR_DATE}) and "
+                    "this endpoint does not offer eks:DescribeClusterVersions, so its support is not known",
+                ),
+                resource=f"kubernetes-version/{ver}",
+                name=f"Kubernetes {ver}",
+            )
+            continue
+        ctx.item(
+            VERSION, CALENDAR_OPERATION, f"kubernetes-version/{ver}", entry, name=f"Kubernetes {ver}", request_ids=()
+        )
+        found += 1
+    ctx.attempt(
+        VERSION,
+        CALENDAR_OPERATION,
+        count=found,
+        message=f"support dates from {eks_calendar.CALENDAR} (AWS's published dates as of "
+        f"{eks_calendar.CALENDAR_DATE}): this endpoint does not offer eks:DescribeClusterVersions",
+        request_ids=unsupported.request_ids,
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared
 
 LISTENER = "aws.elbv2.listener"
@@ -75,14 +75,16 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
             listener["ListenerArn"],
             listener,
             name=f"{lb_name}:{listener.get('Port')}/{listener.get('Protocol')}",
+            request_ids=ids_of(listener, listener.get("Rules")),
         )
-    ctx.attempt(LISTENER, "elasticloadbalancing:DescribeListeners", count=len(listeners))
+    listed = ids_of(lbs) + ctx.calls("elasticloadbalancing:DescribeListeners")
+    ctx.attempt(LISTENER, "elasticloadbalancing:DescribeListeners", count=len(listeners), request_ids=listed)
 
     names = sorted(
         {lst["SslPolicy"] for lst in listeners if lst.get("Protocol") in SECURE_PROTOCOLS and lst.get("SslPolicy")}
     )
     if not names:
-        ctx.attempt(SSL_POLICY, "elasticloadbalancing:DescribeSSLPolicies", count=0)
+        ctx.attempt(SSL_POLICY, "elasticloadbalancing:DescribeSSLPolicies", count=0, request_ids=listed)
         return
     try:
         policies = ctx.collect_all("elbv2", "DescribeSSLPolicies", "SslPolicies", Names=names)

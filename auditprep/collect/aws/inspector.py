@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks, ids_of
 from auditprep.collect.aws.shared import Shared
 from auditprep.models import CallStatus
 
@@ -76,6 +76,7 @@ def collect_account(ctx: RegionContext, shared: Shared) -> None:
         ctx.arn("inspector2", "account-status"),
         data,
         name="Amazon Inspector",
+        request_ids=ids_of(resp),
     )
     ctx.attempt(ACCOUNT, "inspector2:BatchGetAccountStatus", count=1)
 
@@ -102,6 +103,7 @@ def collect_findings(ctx: RegionContext, shared: Shared) -> None:
                 "inspector2:BatchGetAccountStatus",
                 "the Inspector account status could not be read, so its findings were not requested",
             ),
+            request_ids=ctx.calls("inspector2:BatchGetAccountStatus"),
         )
         return
     if not enabled:
@@ -113,6 +115,7 @@ def collect_findings(ctx: RegionContext, shared: Shared) -> None:
                 "inspector2:ListFindings",
                 "Amazon Inspector does not scan ECR images in this region, so there are no findings to judge",
             ),
+            request_ids=ctx.calls("inspector2:BatchGetAccountStatus"),  # the answer that says so
         )
         return
     count = 0
@@ -162,4 +165,6 @@ def _record(ctx: RegionContext, finding: dict[str, Any], digests: dict[str, str]
         )
     data["resources"] = images
     name = data["packageVulnerabilityDetails"]["vulnerabilityId"] or data.get("title", "")
-    ctx.item(FINDING, "inspector2:ListFindings", finding["findingArn"], data, name=str(name))
+    ctx.item(
+        FINDING, "inspector2:ListFindings", finding["findingArn"], data, name=str(name), request_ids=ids_of(finding)
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared
 
 KEY = "aws.kms.key"
@@ -24,13 +24,13 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         ctx.attempt(KEY, "kms:DescribeKey", count=0, message="no collected resource names a KMS key in this region")
         return
     keys: dict[str, dict[str, Any]] = {}
-    missing: dict[str, str] = {}  # referenced keys KMS says do not exist: a fact about their users
+    missing: dict[str, ApiFailure] = {}  # referenced keys KMS says do not exist: a fact about their users
     for ref in sorted(refs):
         try:
             meta = ctx.call("kms", "DescribeKey", KeyId=ref).get("KeyMetadata", {})
         except ApiFailure as f:
             if f.code == "NotFoundException":
-                missing[ref] = f.message
+                missing[ref] = f
             else:
                 ctx.attempt(KEY, "kms:DescribeKey", failure=f, resource=ref, name=ref)
             continue
@@ -50,13 +50,20 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
             except ApiFailure as f:
                 ctx.attempt(KEY, "kms:GetKeyRotationStatus", failure=f, resource=arn, name=meta.get("KeyId", ""))
         data["auditprep_derived"] = {"used_by": sorted(entry["used_by"]), "rotation_applies": rotatable}
-        ctx.item(KEY, "kms:DescribeKey", arn, data, name=meta.get("KeyId", arn))
+        ctx.item(
+            KEY,
+            "kms:DescribeKey",
+            arn,
+            data,
+            name=meta.get("KeyId", arn),
+            request_ids=ids_of(meta, data.get("Rotation")),
+        )
     for ref, why in sorted(missing.items()):
         data = {
             "KeyReference": ref,
             "exists": False,
-            "reason": why,
+            "reason": why.message,
             "auditprep_derived": {"used_by": sorted(refs[ref]), "rotation_applies": False},
         }
-        ctx.item(KEY, "kms:DescribeKey", ref, data, name=ref.rsplit("/", 1)[-1])
+        ctx.item(KEY, "kms:DescribeKey", ref, data, name=ref.rsplit("/", 1)[-1], request_ids=why.request_ids)
     ctx.attempt(KEY, "kms:DescribeKey", count=len(keys) + len(missing))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared
 
 LOG_GROUP = "aws.logs.log_group"
@@ -46,7 +46,10 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         if refs and group.get("kmsKeyId"):
             shared.use_key(acct, ctx.region, group["kmsKeyId"], name)
         arn = group.get("logGroupArn") or ctx.arn("logs", f"log-group:{name}")
-        ctx.item(LOG_GROUP, "logs:DescribeLogGroups", arn, group, name=name)
+        # a group that does not exist is known from the whole listing
+        ctx.item(
+            LOG_GROUP, "logs:DescribeLogGroups", arn, group, name=name, request_ids=ids_of(found.get(name) or groups)
+        )
     total = len(set(found) | set(wanted))
     ctx.attempt(
         LOG_GROUP, "logs:DescribeLogGroups", count=total, message="" if total else "no log group exists in this region"

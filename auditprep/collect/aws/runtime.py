@@ -59,14 +59,54 @@ _THROTTLED = {
 
 
 class ApiFailure(Exception):
-    """One API call that did not succeed, classified."""
+    """One API call that did not succeed, classified.
 
-    def __init__(self, status: CallStatus, action: str, message: str, code: str = ""):
+    ``request_ids``: the AWS request id of the failed call, when AWS answered with one, so a
+    denied or failed read is as traceable as a successful one. ``unsupported``: the endpoint does
+    not offer the operation at all (as opposed to refusing this identity or failing).
+    """
+
+    def __init__(
+        self,
+        status: CallStatus,
+        action: str,
+        message: str,
+        code: str = "",
+        request_ids: tuple[str, ...] = (),
+        unsupported: bool = False,
+    ):
         super().__init__(message)
         self.status = status
         self.action = action
         self.message = message
         self.code = code
+        self.request_ids = request_ids
+        self.unsupported = unsupported
+
+
+_UNSUPPORTED = {"UnknownOperationException", "InvalidAction", "UnsupportedOperation", "UnsupportedOperationException"}
+
+
+def request_id(response: Any) -> str:
+    """The AWS request id of one answer: ``ResponseMetadata.RequestId``, else the request id header."""
+    if not isinstance(response, dict):
+        return ""
+    meta = response.get("ResponseMetadata") or {}
+    found = meta.get("RequestId")
+    if not found:
+        headers = {str(k).lower(): v for k, v in (meta.get("HTTPHeaders") or {}).items()}
+        found = headers.get("x-amzn-requestid") or headers.get("x-amz-request-id") or ""
+    return str(found)
+
+
+def ids_of(*objs: Any) -> tuple[str, ...]:
+    """The request ids carried by answers (``Traced`` objects or ``ApiFailure``), in order, once each."""
+    out: dict[str, None] = {}
+    for obj in objs:
+        for rid in getattr(obj, "request_ids", ()) or ():
+            if rid:
+                out[rid] = None
+    return tuple(out)
 
 
 class Cancelled(Exception):
@@ -80,6 +120,8 @@ def classify(exc: Exception, action: str) -> ApiFailure:
             action = operations.ASSUME_ROLE.action
         err = exc.response.get("Error", {})
         code = str(err.get("Code", ""))
+        rid = request_id(exc.response)
+        rids = (rid,) if rid else ()
         text, _ = redact.text(str(err.get("Message", "")).strip())
         status_code = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
         if code in _DENIED or (status_code == 403 and "denied" in text.lower()):
@@ -88,15 +130,25 @@ def classify(exc: Exception, action: str) -> ApiFailure:
                 action,
                 f"the identity lacks permission for {action} ({code}{': ' + text if text else ''})",
                 code,
+                rids,
             )
         if code in _THROTTLED:
             return ApiFailure(
-                CallStatus.THROTTLED, action, f"{action} was still throttled after retries ({code})", code
+                CallStatus.THROTTLED, action, f"{action} was still throttled after retries ({code})", code, rids
             )
         if status_code == 404 and not code.strip("0123456789"):
-            return ApiFailure(CallStatus.ERROR, action, f"{action} is not supported by this endpoint (HTTP 404)", code)
+            return ApiFailure(
+                CallStatus.ERROR,
+                action,
+                f"{action} is not supported by this endpoint (HTTP 404)",
+                code,
+                rids,
+                unsupported=True,
+            )
         detail = f"{code}: {text}" if text and code else (text or code or "no detail")
-        return ApiFailure(CallStatus.ERROR, action, f"{action} failed ({detail[:300]})", code)
+        return ApiFailure(
+            CallStatus.ERROR, action, f"{action} failed ({detail[:300]})", code, rids, unsupported=code in _UNSUPPORTED
+        )
     if isinstance(exc, NoCredentialsError):
         return ApiFailure(
             CallStatus.ERROR,
@@ -181,11 +233,34 @@ class UndeclaredOperation(RuntimeError):
     """A collector tried an operation missing from the declared list: a bug, never sent."""
 
 
-def _jsonable(value: Any) -> Any:
+class Traced(dict[str, Any]):
+    """An answer from AWS (or an object inside one) that remembers the request ids it came from.
+
+    It is an ordinary dict to everything else; ``RegionContext.item`` reads ``request_ids`` so the
+    evidence of a resource names the call that returned it. A copy (``dict(x)``) is a plain dict
+    again: a collector that builds its record from several answers names them explicitly.
+    """
+
+    __slots__ = ("request_ids",)
+    request_ids: tuple[str, ...]
+
+
+class TracedList(list[Any]):
+    """A list from AWS (one page, or every page of a listing) with the request ids of its pages."""
+
+    __slots__ = ("request_ids",)
+    request_ids: tuple[str, ...]
+
+
+def _jsonable(value: Any, rids: tuple[str, ...] = ()) -> Any:
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items() if k != "ResponseMetadata"}
+        out = Traced((k, _jsonable(v, rids)) for k, v in value.items() if k != "ResponseMetadata")
+        out.request_ids = rids
+        return out
     if isinstance(value, list):
-        return [_jsonable(v) for v in value]
+        items = TracedList(_jsonable(v, rids) for v in value)
+        items.request_ids = rids
+        return items
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=UTC)).isoformat()
     if isinstance(value, date):
@@ -228,6 +303,18 @@ class Account:
     home_region: str = "us-east-1"
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # (region, IAM action) -> request ids of the calls made, for the scope-level records
+    _calls: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
+
+    def note_call(self, region: str, action: str, rid: str) -> None:
+        if rid:
+            with self._lock:
+                self._calls.setdefault((region, action), []).append(rid)
+
+    def calls(self, region: str, action: str) -> tuple[str, ...]:
+        """The request ids of every ``action`` call made in ``region`` so far."""
+        with self._lock:
+            return tuple(dict.fromkeys(self._calls.get((region, action), ())))
 
     def client(self, service: str, region: str) -> Any:
         key = (service, region)
@@ -307,6 +394,13 @@ class RegionContext:
     def client(self, service: str) -> Any:
         return self.account.client(service, self.region)
 
+    def calls(self, *operations: str) -> tuple[str, ...]:
+        """The request ids of every call of ``operations`` (IAM action names) made in this region."""
+        out: dict[str, None] = {}
+        for op in operations:
+            out.update(dict.fromkeys(self.account.calls(self.region, op)))
+        return tuple(out)
+
     def check_cancel(self) -> None:
         if self.account.runtime.cancel.is_set():
             raise Cancelled()
@@ -316,12 +410,19 @@ class RegionContext:
         self.check_cancel()
         client = self.client(service)
         method = getattr(client, _snake(operation))
+        act = operations.action(service, operation)
         try:
-            return _jsonable(method(**params))
+            response = method(**params)
         except UndeclaredOperation:
             raise
         except Exception as exc:  # noqa: BLE001 - classified or re-raised by classify
-            raise classify(exc, operations.action(service, operation)) from exc
+            failure = classify(exc, act)
+            for rid in failure.request_ids:
+                self.account.note_call(self.region, act, rid)
+            raise failure from exc
+        rid = request_id(response)
+        self.account.note_call(self.region, act, rid)
+        return _jsonable(response, (rid,) if rid else ())
 
     def pages(self, service: str, operation: str, key: str, **params: Any) -> Iterator[list[Any]]:
         """Every page of a paginated call, yielding the list under ``key`` of each page."""
@@ -338,13 +439,22 @@ class RegionContext:
             except UndeclaredOperation:
                 raise
             except Exception as exc:  # noqa: BLE001
-                raise classify(exc, act) from exc
-            yield _jsonable(page.get(key, []))
+                failure = classify(exc, act)
+                for rid in failure.request_ids:
+                    self.account.note_call(self.region, act, rid)
+                raise failure from exc
+            rid = request_id(page)
+            self.account.note_call(self.region, act, rid)
+            yield _jsonable(page.get(key, []), (rid,) if rid else ())
 
     def collect_all(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
-        out: list[Any] = []
+        """Every item of every page; the list (a ``TracedList``) carries the request ids of all its pages."""
+        out = TracedList()
+        rids: list[str] = []
         for page in self.pages(service, operation, key, **params):
             out.extend(page)
+            rids.extend(ids_of(page))
+        out.request_ids = tuple(dict.fromkeys(rids))
         return out
 
     # --- recording -----------------------------------------------------------------------------
@@ -359,7 +469,10 @@ class RegionContext:
         message: str = "",
         resource: str = "",
         name: str = "",
+        request_ids: tuple[str, ...] | None = None,
     ) -> None:
+        """Record how ``kind`` went here. Its request ids: those given, else the failed call's,
+        else every call of ``operation`` made in this region so far (the calls it summarises)."""
         if failure is not None:
             self.recorder.attempt(
                 kind,
@@ -370,10 +483,19 @@ class RegionContext:
                 count=count,
                 resource=resource,
                 name=name,
+                request_ids=failure.request_ids if request_ids is None else request_ids,
             )
         else:
             self.recorder.attempt(
-                kind, operation, self.scope, CallStatus.COLLECTED, message, count=count, resource=resource, name=name
+                kind,
+                operation,
+                self.scope,
+                CallStatus.COLLECTED,
+                message,
+                count=count,
+                resource=resource,
+                name=name,
+                request_ids=self.account.calls(self.region, operation) if request_ids is None else request_ids,
             )
 
     def item(
@@ -385,8 +507,13 @@ class RegionContext:
         *,
         name: str = "",
         redactions: tuple[str, ...] = (),
+        request_ids: tuple[str, ...] | None = None,
     ) -> None:
-        self.recorder.item(kind, operation, self.scope, resource, data, name=name, redactions=redactions)
+        """Record one resource. Its request ids: those given, else those ``data`` came with."""
+        rids = ids_of(data) if request_ids is None else request_ids
+        self.recorder.item(
+            kind, operation, self.scope, resource, data, name=name, redactions=redactions, request_ids=rids
+        )
 
 
 def _snake(operation: str) -> str:

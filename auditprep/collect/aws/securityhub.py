@@ -6,7 +6,7 @@ evidence, so it is recorded as a hub item with ``enabled: false`` rather than as
 
 from __future__ import annotations
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext
+from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared
 
 HUB = "aws.securityhub.hub"
@@ -23,7 +23,7 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
             ctx.attempt(HUB, "securityhub:DescribeHub", failure=f)
             return
         data = {"enabled": False, "answer": f.message}
-        ctx.item(HUB, "securityhub:DescribeHub", arn, data, name="Security Hub CSPM")
+        ctx.item(HUB, "securityhub:DescribeHub", arn, data, name="Security Hub CSPM", request_ids=f.request_ids)
         ctx.attempt(HUB, "securityhub:DescribeHub", count=1)
         return
     hub["enabled"] = True
@@ -34,5 +34,12 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         )
     except ApiFailure as f:
         ctx.attempt(HUB, "securityhub:GetEnabledStandards", failure=f, resource=arn, name="Security Hub CSPM")
-    ctx.item(HUB, "securityhub:DescribeHub", arn, hub, name="Security Hub CSPM")
+    ctx.item(
+        HUB,
+        "securityhub:DescribeHub",
+        arn,
+        hub,
+        name="Security Hub CSPM",
+        request_ids=ids_of(hub, hub.get("EnabledStandards")),
+    )
     ctx.attempt(HUB, "securityhub:DescribeHub", count=1)

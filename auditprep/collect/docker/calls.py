@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 import docker
 import requests
 
@@ -35,6 +39,37 @@ def call_message(exc: BaseException) -> str:
         detail = exc.explanation or str(exc)
         return f"the engine answered HTTP {exc.status_code}: {detail}"
     return f"{type(exc).__name__}: {exc}"
+
+
+_T = TypeVar("_T")
+_local = threading.local()
+
+
+def _note(response: Any, *args: Any, **kwargs: Any) -> None:
+    paths = getattr(_local, "paths", None)
+    if paths is not None:
+        paths.append(f"{response.request.method} {response.request.path_url}")
+
+
+def trace_requests(api: Any) -> None:
+    """Note every Engine API request ``api`` sends (method and path), for ``traced`` to hand out."""
+    hooks = getattr(api, "hooks", None)
+    if isinstance(hooks, dict):
+        found = hooks.setdefault("response", [])
+        if _note not in found:
+            found.append(_note)
+
+
+def traced(fn: Callable[..., _T], *args: Any, **kwargs: Any) -> tuple[_T, tuple[str, ...]]:
+    """``fn(*args, **kwargs)`` and the Engine API requests it sent from this thread, e.g.
+    ``GET /v1.41/containers/<id>/json``: the path an assessor can ask the same engine again."""
+    previous = getattr(_local, "paths", None)
+    _local.paths = []
+    try:
+        result = fn(*args, **kwargs)
+        return result, tuple(dict.fromkeys(_local.paths))
+    finally:
+        _local.paths = previous
 
 
 def short(object_id: str) -> str:

@@ -14,7 +14,7 @@ from auditprep.collect.base import (
     no_progress,
     utcnow,
 )
-from auditprep.collect.docker.calls import KINDS, OP, call_status
+from auditprep.collect.docker.calls import KINDS, OP, call_status, trace_requests, traced
 from auditprep.collect.docker.host import HostCollection
 from auditprep.collect.docker.hosts import (
     ClientFactory,
@@ -29,12 +29,13 @@ from auditprep.models import CallStatus, Evidence, Scope, Source
 COLLECTOR = "docker"
 
 
-def _connect(factory: ClientFactory, target: HostTarget) -> tuple[Any, dict[str, Any], dict[str, Any]]:
+def _connect(factory: ClientFactory, target: HostTarget) -> tuple[Any, dict[str, Any], dict[str, Any], tuple[str, ...]]:
     client = factory(target)
     api: Any = getattr(client, "api", client)  # a DockerClient or an APIClient
-    version = api.version()
-    info = api.info()
-    return api, info, version
+    trace_requests(api)
+    version, version_path = traced(api.version)
+    info, info_path = traced(api.info)
+    return api, info, version, info_path + version_path
 
 
 def _status_for_unreachable(exc: BaseException, sentence: str) -> CallStatus:
@@ -86,7 +87,7 @@ def collect_docker(
                 )
             continue
         try:
-            api, info, version = _connect(factory, target)
+            api, info, version, paths = _connect(factory, target)
         except CollectionError:
             raise
         except Exception as exc:  # any failure to connect is reported as one sentence, never a traceback
@@ -99,7 +100,7 @@ def collect_docker(
         try:
             HostCollection(
                 api, target, recorder, progress=progress, cancel=cancel, known_inventories=known_inventories or {}
-            ).run(info, version)
+            ).run(info, version, paths)
         finally:
             close = getattr(api, "close", None)
             if callable(close):

@@ -22,7 +22,7 @@ import docker
 
 from auditprep.collect.base import Progress, ProgressCallback, Recorder
 from auditprep.collect.docker import inventory, redaction
-from auditprep.collect.docker.calls import CALL_ERRORS, KINDS, OP, SWARM_KINDS, call_message, call_status, short
+from auditprep.collect.docker.calls import CALL_ERRORS, KINDS, OP, SWARM_KINDS, call_message, call_status, short, traced
 from auditprep.collect.docker.hosts import HostTarget
 from auditprep.collect.docker.swarm import collect_swarm
 from auditprep.models import CallStatus, Scope
@@ -52,6 +52,7 @@ class HostCollection:
         self.progress = progress
         self.cancel = cancel
         self.known = known_inventories
+        self.info_paths: tuple[str, ...] = ()  # the requests that read /info and /version
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -64,12 +65,16 @@ class HostCollection:
     def _cancelled_gap(self, kind: str, what: str) -> None:
         self.gap(kind, CallStatus.ERROR, f"the collection was cancelled before {what}")
 
-    def _list(self, kind: str, call: Callable[[], list[dict[str, Any]]]) -> list[dict[str, Any]] | None:
+    def _list(
+        self, kind: str, call: Callable[[], list[dict[str, Any]]]
+    ) -> tuple[list[dict[str, Any]] | None, tuple[str, ...]]:
+        """The objects a list call returned (None when it failed) and the API requests it sent."""
         try:
-            return list(call() or [])
+            found, paths = traced(call)
+            return list(found or []), paths
         except CALL_ERRORS as exc:
             self.gap(kind, call_status(exc), f"listing failed: {call_message(exc)}")
-            return None
+            return None, ()
 
     def _concurrently(
         self, work: Iterable[Any], fn: Callable[[Any], Any], workers: int, on_done: Callable[[Any, Any], None]
@@ -108,7 +113,7 @@ class HostCollection:
             "ClientCertificate": bool(self.target.tls is not None and self.target.tls.cert),
             "ChosenBy": self.target.origin,
         }
-        self.rec.attempt("docker.daemon", "SystemInfo", self.scope, count=1)
+        self.rec.attempt("docker.daemon", "SystemInfo", self.scope, count=1, api_paths=self.info_paths)
         self.rec.item(
             "docker.daemon",
             "SystemInfo, SystemVersion",
@@ -117,10 +122,11 @@ class HostCollection:
             {"Info": data, "Version": version, "Connection": connection},
             name=str(info.get("Name") or ""),
             redactions=redactions,
+            api_paths=self.info_paths,
         )
 
     def networks(self) -> None:
-        found = self._list("docker.network", self.api.networks)
+        found, paths = self._list("docker.network", self.api.networks)
         if found is None:
             return
         for net in found:
@@ -133,11 +139,12 @@ class HostCollection:
                 data,
                 name=net.get("Name", ""),
                 redactions=redactions,
+                api_paths=paths,
             )
-        self.rec.attempt("docker.network", "NetworkList", self.scope, count=len(found))
+        self.rec.attempt("docker.network", "NetworkList", self.scope, count=len(found), api_paths=paths)
 
     def containers(self) -> None:
-        listed = self._list("docker.container", lambda: self.api.containers(all=True))
+        listed, list_paths = self._list("docker.container", lambda: self.api.containers(all=True))
         if listed is None:
             return
         total = len(listed)
@@ -146,7 +153,7 @@ class HostCollection:
 
         def inspect(summary: dict[str, Any]) -> tuple[str, Any]:
             try:
-                return "ok", self.api.inspect_container(summary["Id"])
+                return "ok", traced(self.api.inspect_container, summary["Id"])
             except docker.errors.NotFound:
                 return "gone", None
             except CALL_ERRORS as exc:
@@ -159,9 +166,17 @@ class HostCollection:
             name = ((summary.get("Names") or ["/" + short(cid)])[0]).lstrip("/")
             state, value = outcome
             if state == "ok":
-                data, redactions = redaction.container(value)
+                attrs, paths = value
+                data, redactions = redaction.container(attrs)
                 self.rec.item(
-                    "docker.container", "ContainerInspect", self.scope, cid, data, name=name, redactions=redactions
+                    "docker.container",
+                    "ContainerInspect",
+                    self.scope,
+                    cid,
+                    data,
+                    name=name,
+                    redactions=redactions,
+                    api_paths=paths,
                 )
             elif state == "gone":
                 vanished += 1
@@ -191,10 +206,12 @@ class HostCollection:
             self._cancelled_gap("docker.container", "every container was inspected")
             return
         note = f"{vanished} container(s) were removed while the collection ran" if vanished else ""
-        self.rec.attempt("docker.container", "ContainerList", self.scope, count=total, message=note)
+        self.rec.attempt(
+            "docker.container", "ContainerList", self.scope, count=total, message=note, api_paths=list_paths
+        )
 
     def images(self) -> None:
-        listed = self._list("docker.image", self.api.images)
+        listed, list_paths = self._list("docker.image", self.api.images)
         if listed is None:
             self.gap("docker.image_inventory", CallStatus.ERROR, "the image list could not be read")
             return
@@ -205,9 +222,9 @@ class HostCollection:
 
         def inspect(summary: dict[str, Any]) -> tuple[str, Any]:
             try:
-                attrs = self.api.inspect_image(summary["Id"])
-                history = self.api.history(summary["Id"])
-                return "ok", (attrs, history)
+                attrs, inspect_paths = traced(self.api.inspect_image, summary["Id"])
+                history, history_paths = traced(self.api.history, summary["Id"])
+                return "ok", (attrs, history, inspect_paths + history_paths)
             except docker.errors.NotFound:
                 return "gone", None
             except CALL_ERRORS as exc:
@@ -230,6 +247,7 @@ class HostCollection:
                     data,
                     name=name,
                     redactions=redactions,
+                    api_paths=value[2],
                 )
                 inspected.append((iid, name))
             else:
@@ -247,13 +265,14 @@ class HostCollection:
             self._cancelled_gap("docker.image", "every image was inspected")
             self._cancelled_gap("docker.image_inventory", "every image was inventoried")
             return
-        self.rec.attempt("docker.image", "ImageList", self.scope, count=total)
+        self.rec.attempt("docker.image", "ImageList", self.scope, count=total, api_paths=list_paths)
         self.inventories(sorted(inspected))
 
     def inventories(self, images: list[tuple[str, str]]) -> None:
         total = len(images)
         done = 0
         to_read: list[tuple[str, str]] = []
+        exported: list[str] = []  # the export requests sent, for the scope record
         for iid, name in images:
             known = self.known.get(iid)
             if isinstance(known, dict) and known.get("format") == inventory.INVENTORY_FORMAT:
@@ -272,9 +291,9 @@ class HostCollection:
         def read(item: tuple[str, str]) -> tuple[str, Any]:
             iid = item[0]
             try:
-                stream = self.api.get_image(iid, chunk_size=256 * 1024)
+                stream, paths = traced(self.api.get_image, iid, chunk_size=256 * 1024)
                 found = inventory.read_export(stream, cancelled=self.cancel.is_set)
-                return "ok", {"image_id": iid, **found}
+                return "ok", ({"image_id": iid, **found}, paths)
             except inventory.Cancelled:
                 return "cancelled", None
             except inventory.InventoryError as exc:
@@ -290,7 +309,10 @@ class HostCollection:
             iid, name = item
             state, value = outcome
             if state == "ok":
-                self.rec.item("docker.image_inventory", "ImageGet", self.scope, iid, value, name=name)
+                self.rec.item(
+                    "docker.image_inventory", "ImageGet", self.scope, iid, value[0], name=name, api_paths=value[1]
+                )
+                exported.extend(value[1])
             elif state != "cancelled":
                 message = {
                     "gone": "the image was removed before its export could be read",
@@ -306,12 +328,13 @@ class HostCollection:
         if not self._concurrently(to_read, read, EXPORT_WORKERS, record):
             self._cancelled_gap("docker.image_inventory", "every image was inventoried")
             return
-        self.rec.attempt("docker.image_inventory", "ImageGet", self.scope, count=total)
+        self.rec.attempt("docker.image_inventory", "ImageGet", self.scope, count=total, api_paths=tuple(exported))
 
     def swarm(self, info: dict[str, Any]) -> None:
         collect_swarm(self, info)
 
-    def run(self, info: dict[str, Any], version: dict[str, Any]) -> None:
+    def run(self, info: dict[str, Any], version: dict[str, Any], paths: tuple[str, ...] = ()) -> None:
+        self.info_paths = paths
         self.daemon(info, version)
         steps = (
             ("docker.network", self.networks),

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 
 from auditprep.collect.docker import redaction
-from auditprep.collect.docker.calls import CALL_ERRORS, OP, SWARM_KINDS, call_message, call_status
+from auditprep.collect.docker.calls import CALL_ERRORS, OP, SWARM_KINDS, call_message, call_status, traced
 from auditprep.models import CallStatus
 
 if TYPE_CHECKING:
@@ -50,9 +50,10 @@ def collect_swarm(host: HostCollection, info: dict[str, Any]) -> None:
             )
         return
     cluster = node.get("Cluster")
+    paths = tuple(p for p in host.info_paths if p.split("?")[0].endswith("/info"))  # where the block came from
     if not isinstance(cluster, dict) or not cluster.get("ID"):
         try:
-            cluster = host.api.inspect_swarm()
+            cluster, paths = traced(host.api.inspect_swarm)
         except CALL_ERRORS as exc:
             host.gap("docker.swarm", call_status(exc), f"reading the swarm failed: {call_message(exc)}")
             cluster = None
@@ -60,7 +61,7 @@ def collect_swarm(host: HostCollection, info: dict[str, Any]) -> None:
         data, redactions = redaction.swarm(cluster)
         summary = {k: v for k, v in node.items() if k != "Cluster"}
         derived = {"TrustRootNotAfter": _trust_root_expiry((cluster.get("TLSInfo") or {}).get("TrustRoot"))}
-        host.rec.attempt("docker.swarm", "SystemInfo", host.scope, count=1)
+        host.rec.attempt("docker.swarm", "SystemInfo", host.scope, count=1, api_paths=paths)
         host.rec.item(
             "docker.swarm",
             "SystemInfo (Swarm.Cluster)",
@@ -69,6 +70,7 @@ def collect_swarm(host: HostCollection, info: dict[str, Any]) -> None:
             {"Cluster": data, "Node": summary, "Derived": derived},
             name=(cluster.get("Spec") or {}).get("Name", ""),
             redactions=redactions,
+            api_paths=paths,
         )
     for kind, call, shape, name_of in (
         (
@@ -80,10 +82,19 @@ def collect_swarm(host: HostCollection, info: dict[str, Any]) -> None:
         ("docker.swarm_service", host.api.services, redaction.service, lambda s: s["Spec"].get("Name", "")),
         ("docker.secret", host.api.secrets, redaction.secret, lambda s: s["Spec"].get("Name", "")),
     ):
-        found = host._list(kind, call)
+        found, list_paths = host._list(kind, call)
         if found is None:
             continue
         for obj in found:
             data, redactions = shape(obj)
-            host.rec.item(kind, OP[kind], host.scope, obj.get("ID", ""), data, name=name_of(obj), redactions=redactions)
-        host.rec.attempt(kind, OP[kind], host.scope, count=len(found))
+            host.rec.item(
+                kind,
+                OP[kind],
+                host.scope,
+                obj.get("ID", ""),
+                data,
+                name=name_of(obj),
+                redactions=redactions,
+                api_paths=list_paths,
+            )
+        host.rec.attempt(kind, OP[kind], host.scope, count=len(found), api_paths=list_paths)
