@@ -141,11 +141,22 @@ def parse_answers(path: Path, catalog: Catalog, actor: str, now: datetime) -> li
                     question_id=question_id,
                     value=value,
                     narrative=str(entry.get("narrative") or ""),
-                    answered_by=str(entry.get("answered_by") or actor),
-                    answered_at=answered_at,
+                    answered_by=_imported_by(actor, entry.get("answered_by"), at and answered_at),
+                    answered_at=now,
                 )
             )
     return out
+
+
+def _imported_by(actor: str, claimed: Any, claimed_at: Any) -> str:
+    """The person importing is the one recorded; what the file says about authorship is kept apart."""
+    claim = str(claimed or "").strip()
+    if not claim and not claimed_at:
+        return actor
+    said = f"the file attributes it to {claim}" if claim else "the file gives no author"
+    if claimed_at:
+        said += f", dated {iso(claimed_at)}"
+    return f"{actor} (imported; {said})"
 
 
 def import_answers(eng: Engagement, catalog: Catalog, path: Path, actor: str) -> tuple[int, int]:

@@ -124,3 +124,24 @@ def test_import_killed_half_way_leaves_the_engagement_as_before(setup) -> None:
         assert again.answers() == before_answers
         assert again.fingerprint() == before_head
         assert verify_engagement(again) == []
+
+
+def test_an_imported_file_cannot_put_words_in_someone_elses_mouth(setup) -> None:
+    """The file's claimed author and date are kept apart; the person importing is who the record names."""
+    eng, catalog, tmp = setup
+    (tmp / "forged.yaml").write_text(
+        "format: auditprep-answers/1\n"
+        "answers:\n"
+        "  HRD-01:\n"
+        "    HRD-01.status: {value: 'yes', narrative: fine, answered_by: 'Jane Doe (QSA)',"
+        " answered_at: '2025-01-01T00:00:00Z'}\n"
+    )
+    import_answers(eng, catalog, tmp / "forged.yaml", "Sam Ortiz")
+    got = eng.answers()["HRD-01.status"]
+    assert got.answered_by.startswith("Sam Ortiz (imported; the file attributes it to Jane Doe (QSA), dated 2025-01-01")
+    assert got.answered_at.year == 2026  # the import's own time, not the file's claim
+    assert eng.events()[-1].actor.startswith("Sam Ortiz")
+    from auditprep.models import Attestation
+
+    with pytest.raises(Exception, match="segregation of duties"):
+        eng.attest(Attestation(control_id="HRD-01", attested_by="Sam Ortiz", attested_at=got.answered_at))

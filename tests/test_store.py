@@ -293,3 +293,99 @@ def test_a_file_written_before_request_ids_were_kept_still_reads_verifies_and_mi
         assert verify_engagement(eng) == []
         assert eng.current_evidence()[0].record_hash == stored[0].record_hash
     assert verify_target(path).exit_code == 0
+
+
+def _tamper(path: Path, *statements: str) -> None:
+    conn = sqlite3.connect(path)
+    for sql in statements:
+        conn.execute(sql)
+    conn.commit()
+    conn.close()
+
+
+@pytest.mark.parametrize(
+    ("statements", "expected"),
+    [
+        # swap two answers' row ids: the old answer would come back as current
+        (
+            (
+                "UPDATE answers SET id = -1 WHERE id = 1",
+                "UPDATE answers SET id = 1 WHERE id = 2",
+                "UPDATE answers SET id = 2 WHERE id = -1",
+            ),
+            "answer rows were reordered outside auditprep",
+        ),
+        (("UPDATE meta SET value = 'Evil Corp' WHERE key = 'organisation'",), "settings"),
+        (("UPDATE meta SET value = '2020-01-01' WHERE key = 'period_start'",), "settings"),
+        (("UPDATE frameworks SET id = 'hipaa'",), "settings"),
+        (("UPDATE scope SET value = 'eu-central-1'",), "scope entry aws-region:eu-central-1 was changed"),
+        (("DELETE FROM scope",), "(scope.add) was deleted outside auditprep"),
+        (("UPDATE evidence SET redactions = '{'",), "a value auditprep never writes"),
+    ],
+)
+def test_reordering_settings_and_scope_edits_are_detected(tmp_path: Path, clock, statements, expected: str) -> None:
+    path = tmp_path / "acme.engagement"
+    with make(tmp_path, clock) as eng:
+        eng.set_meta("ana", period_start="2026-01-01", period_end="2026-12-31")
+        eng.add_scope("ana", "aws-region", "eu-west-1", "primary")
+        eng.record_answer(answer("yes", "first"))
+        eng.record_answer(answer("no", "second, current"))
+        eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[_evidence("eu-west-1", "a")])
+        assert verify_engagement(eng) == []
+    _tamper(path, *statements)
+    with Engagement.open(path, readonly=True) as eng:
+        problems = verify_engagement(eng)
+    assert any(expected in p for p in problems), problems
+
+
+def test_current_answer_follows_the_chain_not_row_ids(tmp_path: Path, clock) -> None:
+    path = tmp_path / "acme.engagement"
+    with make(tmp_path, clock) as eng:
+        eng.record_answer(answer("yes", "first"))
+        eng.record_answer(answer("no", "second, current"))
+    _tamper(
+        path,
+        "UPDATE answers SET id = -1 WHERE id = 1",
+        "UPDATE answers SET id = 1 WHERE id = 2",
+        "UPDATE answers SET id = 2 WHERE id = -1",
+    )
+    with Engagement.open(path, readonly=True) as eng:
+        assert eng.answers()["HRD-01.status"].narrative == "second, current"
+
+
+def test_a_value_auditprep_never_writes_is_one_clear_error(tmp_path: Path, clock) -> None:
+    path = tmp_path / "acme.engagement"
+    with make(tmp_path, clock) as eng:
+        eng.record_answer(answer("no", "not yet"))
+        eng.replace_findings([], "ana")
+    _tamper(path, "UPDATE meta SET value = '{' WHERE key = 'created_at'")
+    with Engagement.open(path, readonly=True) as eng, pytest.raises(EngagementError, match="altered outside auditprep"):
+        eng.info()
+
+
+def test_an_engagement_in_a_read_only_folder_opens_and_verifies(tmp_path: Path, clock) -> None:
+    """No -shm file can be made in a read-only folder; reading must not need one (no false 'damaged')."""
+    import subprocess
+
+    src = tmp_path / "src"
+    src.mkdir()
+    with Engagement.create(
+        src / "e.eng", name="e", organisation="", frameworks=["pci-dss"], actor="ana", clock=clock
+    ) as eng:
+        eng.record_answer(answer("yes", "done"))
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    bind = subprocess.run(["mount", "--bind", str(src), str(ro)], capture_output=True)
+    if bind.returncode != 0:
+        pytest.skip("a read-only folder needs a bind mount, which needs root here (root ignores permissions)")
+    try:
+        subprocess.run(["mount", "-o", "remount,bind,ro", str(ro)], check=True, capture_output=True)
+        with Engagement.open(ro / "e.eng", readonly=True) as eng:
+            assert verify_engagement(eng) == []
+            assert eng.answers()["HRD-01.status"].narrative == "done"
+        from auditprep.package.verify import verify_target
+
+        assert verify_target(ro / "e.eng").exit_code == 0
+        assert not (ro / "e.eng-shm").exists()
+    finally:
+        subprocess.run(["umount", str(ro)], capture_output=True)

@@ -53,6 +53,7 @@ from auditprep.package.layout import (
     tree_hash,
 )
 from auditprep.store import Engagement, integrity, iso
+from auditprep.store.engagement import readonly_uri
 from auditprep.store.verify import verify_engagement
 
 PdfRenderer = Callable[[Engagement, Catalog, str, Path, str], None]
@@ -78,7 +79,7 @@ class ExportResult:
 def snapshot(source: Path, dest: Path) -> None:
     """Copy an engagement file, WAL content included, into a single self-contained file."""
     try:
-        src = sqlite3.connect(Path(source).resolve().as_uri() + "?mode=ro", uri=True)
+        src = sqlite3.connect(readonly_uri(Path(source)), uri=True)
     except sqlite3.Error as exc:
         raise PackageError(f"cannot read {source} to export it ({exc}).") from None
     try:

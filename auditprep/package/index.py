@@ -94,7 +94,7 @@ def render_index(
         _table(
             ("Hash", "Value"),
             [
-                ("Evidence root hash (shown on the PDF covers)", f'<span class="hash">{_e(data_root_hash)}</span>'),
+                ("Data root hash (every file of the package)", f'<span class="hash">{_e(data_root_hash)}</span>'),
                 (
                     "Engagement fingerprint (head of its event chain)",
                     f'<span class="hash">{_e(eng.fingerprint())}</span>',

@@ -141,7 +141,10 @@ def _check_entries(infos: list[zipfile.ZipInfo], limits: Limits, name: str) -> N
         if not info.flag_bits & 0x800 and not entry.isascii():
             raise PackageError(f"{name}: an entry name is not UTF-8 ({entry.encode('cp437', 'replace')!r}).")
         if entry.endswith("/"):
-            raise PackageError(f"{name}: entry '{show}' is a folder entry; a package holds only files.")
+            # a folder entry (zip -r, a file manager) holds nothing and is ignored, if it is empty and safe
+            if info.file_size or unsafe_path_reason(entry.rstrip("/") or "."):
+                raise PackageError(f"{name}: entry '{show}' is a folder entry that is not empty or not safe.")
+            continue
         reason = unsafe_path_reason(entry)
         if reason:
             raise PackageError(f"{name}: entry '{show}' is refused because {reason}.")
@@ -314,6 +317,7 @@ def open_package(path: Path, *, limits: Limits = DEFAULT_LIMITS, require_intact:
     with zf:
         infos = zf.infolist()
         _check_entries(infos, limits, name)
+        infos = [i for i in infos if not i.filename.endswith("/")]
         by_name = {i.filename: i for i in infos}
         if MANIFEST not in by_name:
             raise PackageError(f"{path} is not an auditprep evidence package: it has no manifest.json.")

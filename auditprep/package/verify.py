@@ -17,12 +17,12 @@ from functools import cache
 from pathlib import Path
 from typing import Literal
 
-from auditprep.errors import AuditprepError
+from auditprep.errors import AuditprepError, EngagementError
 from auditprep.package import signing
 from auditprep.package.layout import ENGAGEMENT_COPY, data_files
 from auditprep.package.reader import DEFAULT_LIMITS, Limits, OpenedPackage, open_package
 from auditprep.store import Engagement, integrity, iso, schema
-from auditprep.store.engagement import SQLITE_HEADER
+from auditprep.store.engagement import SQLITE_HEADER, readonly_uri
 from auditprep.store.verify import verify_engagement
 
 SignatureState = Literal["valid", "invalid", "unchecked", "unsigned"]
@@ -60,12 +60,18 @@ class VerifyReport:
         if self.ok:
             detail = f"{self.files_checked} files, " if self.kind == "package" else ""
             lines.append(f"{what} {self.target.name} is intact ({detail}event chain verified).")
+            lines.append(
+                "Detected: any record edited, added, deleted or reordered outside auditprep, and any event altered "
+                "or removed from within the chain. Not detectable from this file alone: a rewrite that recomputes "
+                "the whole chain, or the newest events cut off; compare the engagement fingerprint below with one "
+                "published earlier (a PDF cover, a package index, 'auditprep status')."
+            )
         else:
             lines.append(f"{what} {self.target.name} was altered: {len(self.problems)} problem(s).")
         if self.root_hash:
             lines.append(f"Root hash: {self.root_hash}")
         if self.data_root_hash:
-            lines.append(f"Evidence root hash (on the PDF covers): {self.data_root_hash}")
+            lines.append(f"Data root hash (every file of the package): {self.data_root_hash}")
         if self.fingerprint:
             lines.append(f"Engagement fingerprint: {self.fingerprint}")
         lines.extend(f"Note: {n}" for n in self.notes)
@@ -93,8 +99,8 @@ def engagement_schema_problem(path: Path) -> str | None:
     a read run code it defines (a trigger or a view).
     """
     try:
-        conn = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=ro", uri=True)
-    except sqlite3.Error as exc:
+        conn = sqlite3.connect(readonly_uri(Path(path)), uri=True)
+    except (sqlite3.Error, EngagementError) as exc:
         return f"{path} cannot be opened ({exc})."
     try:
         conn.execute("PRAGMA trusted_schema = OFF")

@@ -7,7 +7,10 @@ and answers keep their whole history. Nothing is overwritten: a new answer is a 
 
 from __future__ import annotations
 
+import functools
 import json
+import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from auditprep import __version__
 from auditprep.errors import EngagementError
@@ -64,11 +68,60 @@ class EngagementInfo:
     applicability: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
+def _parsed(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Turn a stored value auditprep never writes (an edit outside it) into one clear error."""
+
+    def wrap(fn: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(fn)
+        def inner(self: Engagement, *args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(self, *args, **kwargs)
+            except (ValueError, TypeError, KeyError) as exc:
+                if isinstance(exc, EngagementError):
+                    raise
+                raise EngagementError(
+                    f"{self.path} holds {what} with a value auditprep never writes ({str(exc)[:100]}), so it was "
+                    f"altered outside auditprep; run 'auditprep verify {self.path}' to see what changed."
+                ) from None
+
+        return inner
+
+    return wrap
+
+
+def readonly_uri(path: Path) -> str:
+    """Read without writing anything, even in a folder that cannot be written (no -shm can be made there).
+
+    SQLite's WAL mode needs a shared-memory file beside the database; where the folder is read-only and
+    no write-ahead log is pending, the file is opened as immutable, which needs none. A pending log in
+    a read-only folder cannot be read that way, and that is said plainly instead of looking like damage.
+    """
+    uri = f"file:{quote(str(path.resolve()))}?mode=ro"
+    if os.access(path.parent, os.W_OK | os.X_OK) and (
+        not Path(f"{path}-shm").exists() or os.access(f"{path}-shm", os.W_OK)
+    ):
+        return uri
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        raise EngagementError(
+            f"{path} is in a folder auditprep cannot write to and has recent changes in {wal.name} that SQLite must "
+            "merge first; copy the engagement file and its -wal file to a writable folder and open that copy."
+        )
+    return uri + "&immutable=1"
+
+
+def settings_state(cur: Any) -> dict[str, Any]:
+    """The engagement's settings and frameworks as one record (what engagement events pin)."""
+    meta = dict(cur.execute("SELECT key, value FROM meta").fetchall())
+    frameworks = [r[0] for r in cur.execute("SELECT id FROM frameworks ORDER BY position").fetchall()]
+    return {**meta, "frameworks": frameworks}
+
+
 def same_person(a: str, b: str) -> bool:
     """Names compared as people write them: case, spacing and an '<email>' part do not matter."""
 
-    def norm(x: str) -> str:
-        return " ".join(x.split("<", 1)[0].split()).casefold()
+    def norm(x: str) -> str:  # the name before any '<email>' or '(role, or how it was recorded)'
+        return " ".join(re.split(r"[<(]", x, maxsplit=1)[0].split()).casefold()
 
     return norm(a) == norm(b)
 
@@ -255,9 +308,7 @@ class Engagement:
             raise EngagementError(f"{path} is not an auditprep engagement file (it is not a SQLite database).")
         try:
             if readonly:
-                conn = sqlite3.connect(
-                    f"file:{path.resolve()}?mode=ro", uri=True, isolation_level=None, check_same_thread=False
-                )
+                conn = sqlite3.connect(readonly_uri(path), uri=True, isolation_level=None, check_same_thread=False)
             else:
                 conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
@@ -363,6 +414,7 @@ class Engagement:
 
     # --- engagement metadata ----------------------------------------------------------------
 
+    @_parsed("an engagement setting")
     def info(self) -> EngagementInfo:
         meta = dict(self._query("SELECT key, value FROM meta"))
         fws = tuple(r[0] for r in self._query("SELECT id FROM frameworks ORDER BY position"))
@@ -385,10 +437,13 @@ class Engagement:
         with self._tx() as cur:
             for key, value in sorted(values.items()):
                 cur.execute("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", (key, value))
-            self._event(cur, actor, "engagement.update", ",".join(sorted(values)), values)
+            # the event pins the whole resulting settings, so any later edit of them is detectable
+            self._event(cur, actor, "engagement.state", ",".join(sorted(values)), settings_state(cur))
 
     def add_scope(self, actor: str, kind: str, value: str, note: str = "") -> None:
         with self._tx() as cur:
+            if cur.execute("SELECT 1 FROM scope WHERE kind = ? AND value = ?", (kind, value)).fetchone():
+                return  # already in scope: nothing new to record
             seq = self._event(cur, actor, "scope.add", f"{kind}:{value}", {"kind": kind, "value": value, "note": note})
             cur.execute(
                 "INSERT OR IGNORE INTO scope (kind, value, note, event_seq) VALUES (?, ?, ?, ?)",
@@ -429,10 +484,11 @@ class Engagement:
     def record_answer(self, answer: Answer) -> None:
         self.record_answers([answer])
 
+    @_parsed("an answer")
     def _answers(self, where: str = "", params: Sequence[Any] = ()) -> list[Answer]:
         rows = self._query(
             "SELECT control_id, question_id, value, narrative, answered_by, answered_at FROM answers "
-            f"{where} ORDER BY id",
+            f"{where} ORDER BY event_seq, id",
             params,
         )
         return [
@@ -469,7 +525,7 @@ class Engagement:
         answered_by = {
             r[0]
             for r in self._query(
-                "SELECT answered_by FROM answers WHERE id IN (SELECT MAX(id) FROM answers WHERE control_id = ? "
+                "SELECT answered_by FROM answers WHERE event_seq IN (SELECT MAX(event_seq) FROM answers WHERE control_id = ? "
                 "GROUP BY question_id)",
                 (att.control_id,),
             )
@@ -486,11 +542,12 @@ class Engagement:
                 (att.control_id, att.attested_by, rec["attested_at"], att.reattest_days, seq),
             )
 
+    @_parsed("an attestation")
     def attestations(self) -> dict[str, Attestation]:
         """The latest attestation of each control."""
         out: dict[str, Attestation] = {}
         for r in self._query(
-            "SELECT control_id, attested_by, attested_at, reattest_days FROM attestations ORDER BY id"
+            "SELECT control_id, attested_by, attested_at, reattest_days FROM attestations ORDER BY event_seq, id"
         ):
             out[r[0]] = Attestation(control_id=r[0], attested_by=r[1], attested_at=parse_iso(r[2]), reattest_days=r[3])
         return out
@@ -513,9 +570,10 @@ class Engagement:
             )
             return int(cur.lastrowid or 0)
 
+    @_parsed("an exception")
     def exceptions(self) -> list[ControlException]:
         rows = self._query(
-            "SELECT id, control_id, owner, rationale, expires, recorded_by, recorded_at FROM exceptions ORDER BY id"
+            "SELECT id, control_id, owner, rationale, expires, recorded_by, recorded_at FROM exceptions ORDER BY event_seq, id"
         )
         return [
             ControlException(
@@ -566,9 +624,10 @@ class Engagement:
             aid, control_id, filename, media_type, digest, len(data), description, actor, parse_iso(added_at)
         )
 
+    @_parsed("an attachment")
     def attachments(self) -> list[Attachment]:
         rows = self._query(
-            "SELECT id, control_id, filename, media_type, sha256, size, description, added_by, added_at FROM attachments ORDER BY id"
+            "SELECT id, control_id, filename, media_type, sha256, size, description, added_by, added_at FROM attachments ORDER BY event_seq, id"
         )
         return [Attachment(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], parse_iso(r[8])) for r in rows]
 
@@ -672,6 +731,7 @@ class Engagement:
             )
         return run_id, stored
 
+    @_parsed("a collection run")
     def runs(self) -> list[Run]:
         rows = self._query(
             "SELECT id, started_at, finished_at, actor, source, identity, targets, tool_version, cancelled FROM runs ORDER BY id"
@@ -719,6 +779,7 @@ class Engagement:
         )
         return ev.model_copy(update={"record_hash": integrity.record_hash(evidence_record(ev, int(r[17])))})
 
+    @_parsed("an evidence record")
     def current_evidence(self, *, with_data: bool = True, kinds: Sequence[str] = ()) -> list[Evidence]:
         """The evidence of the latest run that covered each (source, scope); only ``kinds`` if given.
 
@@ -804,10 +865,12 @@ class Engagement:
             )
         return eval_id
 
+    @_parsed("a finding")
     def findings(self) -> list[Finding]:
         rows = self._query(
             "SELECT check_id, title, status, severity, resource, account, region, host, message, controls, evidence "
-            "FROM findings WHERE evaluation_id = (SELECT MAX(id) FROM evaluations) ORDER BY rowid"
+            "FROM findings WHERE evaluation_id = (SELECT id FROM evaluations ORDER BY event_seq DESC, id DESC LIMIT 1) "
+            "ORDER BY rowid"
         )
         return [
             Finding(

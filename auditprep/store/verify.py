@@ -12,7 +12,23 @@ from collections import defaultdict
 
 from auditprep.models import Finding, FindingStatus, Scope, Severity
 from auditprep.store import integrity
-from auditprep.store.engagement import Engagement, evidence_record, finding_record, trace_fields
+from auditprep.store.engagement import (
+    Engagement,
+    evidence_record,
+    finding_record,
+    settings_state,
+    trace_fields,
+)
+
+# tables whose "current" row is the latest by the chain: their row ids must follow the event order
+ORDERED = {
+    "answers": "answer",
+    "attestations": "attestation",
+    "exceptions": "exception",
+    "attachments": "attachment",
+    "evaluations": "evaluation",
+    "scope": "scope entry",
+}
 
 
 def verify_engagement(eng: Engagement) -> list[str]:
@@ -42,6 +58,31 @@ def verify_engagement(eng: Engagement) -> list[str]:
             problems.append(f"{what} was changed outside auditprep")
 
     seen: dict[str, set[int]] = defaultdict(set)
+    try:
+        _check_records(eng, q, by_seq, seen, match, problems)
+    except (ValueError, TypeError, KeyError, AttributeError) as exc:
+        problems.append(
+            f"a stored record holds a value auditprep never writes ({type(exc).__name__}: {str(exc)[:120]}), so it "
+            "was altered outside auditprep; the records after it were not checked"
+        )
+
+    for seq, (action, _) in by_seq.items():
+        if action in (
+            "answer.set",
+            "attestation.add",
+            "exception.add",
+            "attachment.add",
+            "run.add",
+            "evaluation.add",
+            "scope.add",
+        ):
+            if seq not in seen[action]:
+                problems.append(f"the record written by event {seq} ({action}) was deleted outside auditprep")
+    return problems
+
+
+def _check_records(eng, q, by_seq, seen, match, problems) -> None:  # type: ignore[no-untyped-def]
+    """Every stored record against the event that wrote it (raises on a value auditprep never writes)."""
     for r in q(
         "SELECT id, control_id, question_id, value, narrative, answered_by, answered_at, event_seq FROM answers"
     ):
@@ -72,6 +113,33 @@ def verify_engagement(eng: Engagement) -> list[str]:
         )
         match("attachments", r[9], rec, f"attachment {r[0]} ({r[2]})", "attachment.add")
         seen["attachment.add"].add(r[9])
+
+    for r in q("SELECT id, kind, value, note, event_seq FROM scope"):
+        match("scope", r[4], {"kind": r[1], "value": r[2], "note": r[3]}, f"scope entry {r[1]}:{r[2]}", "scope.add")
+        seen["scope.add"].add(r[4])
+
+    for table, what in ORDERED.items():
+        ids = [r[0] for r in q(f"SELECT id FROM {table} ORDER BY event_seq, id")]
+        if ids != sorted(ids):
+            moved = next(a for a, b in zip(ids, sorted(ids), strict=True) if a != b)
+            problems.append(
+                f"{what} rows were reordered outside auditprep ({what} {moved} is out of the order its events "
+                "were written in), which would change which one counts as current"
+            )
+
+    settings_events = [
+        (seq, action, rec)
+        for seq, (action, rec) in by_seq.items()
+        if action in ("engagement.create", "engagement.state")
+    ]
+    legacy = [seq for seq, (action, _) in by_seq.items() if action == "engagement.update"]
+    if settings_events and not (legacy and max(legacy) > settings_events[-1][0]):
+        state = settings_state(eng._conn)  # noqa: SLF001
+        if integrity.record_hash(state) != settings_events[-1][2]:
+            problems.append(
+                "the engagement's settings (name, organisation, period, applicability or frameworks) were changed "
+                "outside auditprep"
+            )
 
     for digest, data in q("SELECT sha256, data FROM blobs"):
         if integrity.sha256(bytes(data)) != digest:
@@ -146,12 +214,6 @@ def verify_engagement(eng: Engagement) -> list[str]:
         if ev is None or ev[0] != "evaluation.add" or ev[1] != integrity.list_hash(hashes):
             problems.append(f"the findings of evaluation {eval_id} were changed outside auditprep")
         seen["evaluation.add"].add(seq)
-
-    for seq, (action, _) in by_seq.items():
-        if action in ("answer.set", "attestation.add", "exception.add", "attachment.add", "run.add", "evaluation.add"):
-            if seq not in seen[action]:
-                problems.append(f"the record written by event {seq} ({action}) was deleted outside auditprep")
-    return problems
 
 
 __all__ = ["verify_engagement", "evidence_record"]

@@ -86,8 +86,30 @@ def test_symlink_is_refused(signed_package: Path, tmp_path: Path, private_tmp: P
 def test_device_and_folder_entries_are_refused(signed_package: Path, tmp_path: Path, private_tmp: Path) -> None:
     fifo = with_entries(signed_package, tmp_path / "f.zip", [(_info("evidence/pipe", stat.S_IFIFO | 0o644), b"")])
     _refused(fifo, "is not a regular file", private_tmp)
-    folder = with_entries(signed_package, tmp_path / "d.zip", [(_info("evidence/sub/", stat.S_IFDIR | 0o755), b"")])
-    _refused(folder, "is a folder entry", private_tmp)
+    stuffed = with_entries(signed_package, tmp_path / "d.zip", [(_info("evidence/sub/", stat.S_IFDIR | 0o755), b"x")])
+    _refused(stuffed, "is a folder entry that is not empty", private_tmp)
+
+
+def test_folder_entries_of_a_rezipped_package_are_ignored(signed_package: Path, tmp_path: Path) -> None:
+    """zip -r and file managers add folder entries: harmless, so the package still verifies, and an
+    altered file is still named."""
+    src = zipfile.ZipFile(signed_package)
+    folders = sorted({n.rsplit("/", 1)[0] + "/" for n in src.namelist() if "/" in n})
+    for altered in (False, True):
+        out = tmp_path / f"rezipped-{altered}.zip"
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for folder in folders:
+                dst.writestr(_info(folder, stat.S_IFDIR | 0o755), b"")
+            for info in src.infolist():
+                data = src.read(info.filename)
+                if altered and info.filename == "findings/findings.json":
+                    data = data.replace(b'"fail"', b'"pass"', 1)
+                dst.writestr(info.filename, data)
+        report = verify_target(out)
+        if altered:
+            assert report.exit_code == 1 and any("findings/findings.json" in p for p in report.problems), report
+        else:
+            assert report.exit_code == 0, report.problems or report.unreadable
 
 
 def test_duplicate_names_are_refused(signed_package: Path, tmp_path: Path, private_tmp: Path) -> None:
