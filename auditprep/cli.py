@@ -715,11 +715,20 @@ def demo(ctx: click.Context, path: Path | None, fresh: bool, no_tui: bool) -> No
 @click.option(
     "--public-key", type=click.Path(path_type=Path), help="Ed25519 public key (PEM) to check a signed package."
 )
-def verify(target: Path, public_key: Path | None) -> None:
+@click.option(
+    "--since",
+    metavar="FINGERPRINT",
+    help="An engagement fingerprint published earlier (PDF cover, package, status): it must still be in the history.",
+)
+def verify(target: Path, public_key: Path | None, since: str | None) -> None:
     """Verify an evidence package or an engagement: exit 0 intact, 1 altered, 2 unreadable."""
+    import re
+
     from auditprep.package import verify_target
 
-    report = verify_target(target, public_key=public_key)
+    if since is not None and not re.fullmatch(r"[0-9a-fA-F]{64}", since.strip()):
+        raise click.BadParameter("give the 64-character fingerprint as printed.", param_hint="--since")
+    report = verify_target(target, public_key=public_key, since=since)
     text = report.render()
     if report.exit_code == 0:
         click.echo(text)

@@ -389,3 +389,45 @@ def test_an_engagement_in_a_read_only_folder_opens_and_verifies(tmp_path: Path, 
         assert not (ro / "e.eng-shm").exists()
     finally:
         subprocess.run(["umount", str(ro)], capture_output=True)
+
+
+def test_a_recomputed_chain_is_caught_against_a_fingerprint_published_earlier(tmp_path: Path, clock) -> None:
+    """Without a key anyone can recompute the chain; the earlier head printed on a report is the anchor."""
+    import subprocess
+    import sys
+
+    from auditprep.store import integrity
+
+    path = tmp_path / "acme.engagement"
+    with make(tmp_path, clock) as eng:
+        eng.record_answer(answer("no", "not yet"))
+        published = eng.fingerprint()  # e.g. the head on a PDF cover given to the assessor
+        eng.record_answer(answer("no", "still not"))
+    # rewrite the first answer and recompute every hash after it with the project's own module
+    conn = sqlite3.connect(path)
+    conn.execute("UPDATE answers SET value = 'yes', narrative = 'done long ago' WHERE id = 1")
+    rec = conn.execute(
+        "SELECT control_id, question_id, value, narrative, answered_by, answered_at FROM answers WHERE id = 1"
+    ).fetchone()
+    record = dict(
+        zip(("control_id", "question_id", "value", "narrative", "answered_by", "answered_at"), rec, strict=True)
+    )
+    conn.execute("UPDATE events SET record_hash = ? WHERE seq = 2", (integrity.record_hash(record),))
+    prev = integrity.GENESIS
+    for seq, at, actor, action, subject, rh in conn.execute(
+        "SELECT seq, at, actor, action, subject, record_hash FROM events ORDER BY seq"
+    ).fetchall():
+        h = integrity.event_hash(prev, seq, at, actor, action, subject, rh)
+        conn.execute("UPDATE events SET prev_hash = ?, hash = ? WHERE seq = ?", (prev, h, seq))
+        prev = h
+    conn.commit()
+    conn.close()
+    with Engagement.open(path, readonly=True) as eng:
+        assert verify_engagement(eng) == []  # the rewrite is self-consistent, as documented
+    run = lambda *a: subprocess.run(
+        [sys.executable, "-m", "auditprep", "verify", str(path), *a], capture_output=True, text=True
+    )  # noqa: E731
+    plain = run()
+    assert plain.returncode == 0 and "Not detectable from this file alone" in plain.stdout
+    anchored = run("--since", published)
+    assert anchored.returncode == 1 and "was rewritten or cut off" in anchored.stderr

@@ -40,6 +40,7 @@ class VerifyReport:
     fingerprint: str | None = None
     signature: SignatureState = "unsigned"
     files_checked: int = 0
+    since: str | None = None  # a fingerprint published earlier, which must still be in the chain
 
     @property
     def ok(self) -> bool:
@@ -64,8 +65,10 @@ class VerifyReport:
                 "Detected: any record edited, added, deleted or reordered outside auditprep, and any event altered "
                 "or removed from within the chain. Not detectable from this file alone: a rewrite that recomputes "
                 "the whole chain, or the newest events cut off; compare the engagement fingerprint below with one "
-                "published earlier (a PDF cover, a package index, 'auditprep status')."
+                "published earlier (a PDF cover, a package index, 'auditprep status'), or give it with --since."
             )
+            if self.since:
+                lines.append(f"The fingerprint {self.since[:16]}… published earlier is part of this history.")
         else:
             lines.append(f"{what} {self.target.name} was altered: {len(self.problems)} problem(s).")
         if self.root_hash:
@@ -135,6 +138,8 @@ def _verify_engagement_file(path: Path, report: VerifyReport) -> None:
         with Engagement.open(path, readonly=True) as eng:
             report.problems.extend(verify_engagement(eng))
             report.fingerprint = eng.fingerprint()
+            if report.since and (problem := anchor_problem(eng, report.since)):
+                report.problems.append(problem)
     except AuditprepError as exc:
         report.unreadable = exc.message
 
@@ -193,6 +198,8 @@ def _check_copy(opened: OpenedPackage, report: VerifyReport) -> None:
         with Engagement.open(copy, readonly=True) as eng:
             report.problems.extend(f"engagement copy: {p}" for p in verify_engagement(eng))
             report.fingerprint = eng.fingerprint()
+            if report.since and (problem := anchor_problem(eng, report.since)):
+                report.problems.append(problem)
             info = eng.info()
             described = (
                 m.engagement.name,
@@ -218,10 +225,28 @@ def _check_copy(opened: OpenedPackage, report: VerifyReport) -> None:
         report.problems.append(f"{path} is an extra data file: the engagement copy has no such record.")
 
 
-def verify_target(path: Path, *, public_key: Path | None = None, limits: Limits = DEFAULT_LIMITS) -> VerifyReport:
+def anchor_problem(eng: Engagement, earlier: str) -> str | None:
+    """Whether a fingerprint published earlier is still a point of this engagement's chain.
+
+    A chain rewritten from some event on (even with every hash recomputed), or cut off before that
+    point, no longer contains the earlier head: that is how a rewrite is caught without a key.
+    """
+    earlier = earlier.strip().lower()
+    hashes = [r[0] for r in eng._query("SELECT hash FROM events ORDER BY seq")]  # noqa: SLF001
+    if earlier in hashes:
+        return None
+    return (
+        f"the fingerprint {earlier[:16]}… published earlier is not in this engagement's event chain: its history "
+        "was rewritten or cut off after that point"
+    )
+
+
+def verify_target(
+    path: Path, *, public_key: Path | None = None, limits: Limits = DEFAULT_LIMITS, since: str | None = None
+) -> VerifyReport:
     """Verify a package (.zip) or an engagement file; never raises for what the target contains."""
     path = Path(path)
-    report = VerifyReport(target=path)
+    report = VerifyReport(target=path, since=since)
     try:
         with path.open("rb") as fh:
             head = fh.read(len(SQLITE_HEADER))
