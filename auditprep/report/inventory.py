@@ -258,8 +258,9 @@ class _Builder:
                     "image": ref,
                     "digest": digest,
                     "user": c.get("user") or "image default",
-                    "read_only": _yes_no(c.get("readonlyRootFilesystem")),
-                    "privileged": _yes_no(c.get("privileged")),
+                    # ECS treats an absent setting as false: a writable root, not privileged
+                    "read_only": _yes_no(c.get("readonlyRootFilesystem")) if "readonlyRootFilesystem" in c else "no (default)",
+                    "privileged": _yes_no(c.get("privileged")) if "privileged" in c else "no (default)",
                     "log_group": _get(c, "logConfiguration", "options", "awslogs-group", default="")
                     if _get(c, "logConfiguration", "logDriver") == "awslogs"
                     else "",
