@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import gc
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from auditprep.catalog import Catalog
 from auditprep.report.output import ReportError, write_atomic
 from auditprep.store import Engagement
+
+if TYPE_CHECKING:
+    from auditprep.report.facts import Facts
 
 FORMATS = ("pdf", "html", "json", "csv", "oscal")
 KINDS = ("framework", "playbook")
@@ -38,15 +41,24 @@ def build(
     framework: str | None,
     kind: str = "framework",
     package_hash: str | None = None,
+    facts: Facts | None = None,
 ) -> dict[str, Any]:
-    """The context a report of ``kind`` is rendered from (plain data)."""
+    """The context a report of ``kind`` is rendered from (plain data).
+
+    ``facts``: the engagement's evaluated fact set (:class:`~auditprep.report.facts.Facts`). Pass
+    the same one to every deliverable rendered together so they all state the same facts; it is
+    read from the store when omitted.
+    """
+    from auditprep.report.facts import Facts
+
+    facts = facts or Facts.load(eng)
     if kind == "playbook":
         from auditprep.report.playbook import build_playbook
 
-        return build_playbook(eng, catalog, package_hash=package_hash)
+        return build_playbook(eng, catalog, package_hash=package_hash, facts=facts)
     from auditprep.report.context import build_context
 
-    return build_context(eng, catalog, framework, package_hash=package_hash)
+    return build_context(eng, catalog, framework, package_hash=package_hash, facts=facts)
 
 
 def html_of(ctx: dict[str, Any], catalog: Catalog, medium: str) -> str:
@@ -86,16 +98,18 @@ def render_report(
     out: Path,
     kind: str = "framework",
     package_hash: str | None = None,
+    facts: Facts | None = None,
 ) -> Path:
     """Render one report of ``kind`` in ``fmt`` to ``out`` (replaced atomically) and return the path.
 
     ``framework``: which of the engagement's frameworks to report on (framework reports; may be
     omitted when the engagement has exactly one). ``package_hash``: the evidence package's root
-    hash, shown on the cover when the report travels inside a package.
+    hash, shown on the cover when the report travels inside a package. ``facts``: the evaluated
+    fact set shared by deliverables rendered together (see :func:`build`).
     """
     _check(fmt, kind)
     out = Path(out)
-    ctx = build(eng, catalog, framework=framework, kind=kind, package_hash=package_hash)
+    ctx = build(eng, catalog, framework=framework, kind=kind, package_hash=package_hash, facts=facts)
     if fmt == "pdf":
         from auditprep.report.pdf import write_pdf
 

@@ -21,13 +21,12 @@ from auditprep.report import narrative
 from auditprep.report.engagement import (
     GAP_STATUSES,
     anchor,
-    as_of,
     day,
     engagement_part,
     evidence_row,
-    load_evidence,
     when,
 )
+from auditprep.report.facts import Facts
 from auditprep.report.output import ReportError
 from auditprep.report.overview import (
     FINDING_ORDER,
@@ -50,19 +49,20 @@ STATUS_LABELS = {s.value: s.label for s in Status} | DEFAULT_LABELS
 
 
 class _Builder:
-    def __init__(self, eng: Engagement, catalog: Catalog, fid: str, package_hash: str | None):
+    def __init__(self, eng: Engagement, catalog: Catalog, fid: str, package_hash: str | None, facts: Facts):
         self.eng = eng
         self.catalog = catalog
         self.fid = fid
         self.fw = catalog.frameworks[fid]
-        self.stamp = as_of(eng)
-        self.evidence, self.inventory = load_evidence(eng)
-        self.names = {ev.resource: ev.resource_name for ev in self.evidence if ev.resource and ev.resource_name}
-        self.findings = eng.findings()
-        self.answers = eng.answers()
-        self.exceptions = eng.exceptions()
-        self.attestations = eng.attestations()
-        self.attachments = eng.attachments()
+        self.facts = facts
+        self.stamp = facts.stamp
+        self.evidence, self.inventory = facts.evidence, facts.inventory
+        self.names = facts.names()
+        self.findings = facts.findings
+        self.answers = facts.answers
+        self.exceptions = facts.exceptions
+        self.attestations = facts.attestations
+        self.attachments = facts.attachments
         self.posture = Posture.compute(
             catalog,
             self.answers,
@@ -438,9 +438,18 @@ class _Builder:
 
 
 def build_context(
-    eng: Engagement, catalog: Catalog, framework: str | None, *, package_hash: str | None = None
+    eng: Engagement,
+    catalog: Catalog,
+    framework: str | None,
+    *,
+    package_hash: str | None = None,
+    facts: Facts | None = None,
 ) -> dict[str, Any]:
-    """The whole framework report as plain data (JSON-serialisable)."""
+    """The whole framework report as plain data (JSON-serialisable).
+
+    ``facts``: the engagement's evaluated fact set, when the caller already read it (so the
+    report and the playbook drafted beside it state the same facts); read from the store otherwise.
+    """
     info = eng.info()
     if not framework:
         if len(info.frameworks) == 1:
@@ -454,4 +463,4 @@ def build_context(
         raise ReportError(f"framework '{framework}' is not part of engagement {info.name} (it covers: {listed}).")
     if framework not in catalog.frameworks:
         raise ReportError(f"framework '{framework}' is not in the loaded questionnaires.")
-    return _Builder(eng, catalog, framework, package_hash).build()
+    return _Builder(eng, catalog, framework, package_hash, facts or Facts.load(eng)).build()

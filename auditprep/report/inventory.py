@@ -81,6 +81,7 @@ class Inventory:
     images: list[dict[str, Any]] = field(default_factory=list)
     docker_hosts: list[dict[str, Any]] = field(default_factory=list)
     containers: list[dict[str, Any]] = field(default_factory=list)
+    swarm_services: list[dict[str, Any]] = field(default_factory=list)
     kinds: list[dict[str, Any]] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
@@ -107,6 +108,7 @@ class Inventory:
             "images": self.images,
             "docker_hosts": self.docker_hosts,
             "containers": self.containers,
+            "swarm_services": self.swarm_services,
             "evidence_by_kind": self.kinds,
             "shared_responsibility": shared_responsibility(env),
         }
@@ -164,6 +166,10 @@ class _Builder:
             self.hosts.add(ev.scope.host)
         if ev.status is CallStatus.COLLECTED and ev.resource:
             self.kinds[(ev.source.value, ev.kind)] += 1
+            if ev.kind == "docker.swarm_service":
+                self.inv.swarm_services.append(
+                    {"name": ev.resource_name or ev.resource[:12], "id": ev.resource, "host": ev.scope.label()}
+                )
 
     # --- items with content -----------------------------------------------------------------
 
@@ -194,8 +200,10 @@ class _Builder:
                 "arn": ev.resource,
                 "where": ev.scope.label(),
                 "status": d.get("status", ""),
-                "services": d.get("activeServicesCount", 0),
-                "running_tasks": d.get("runningTasksCount", 0),
+                # counted again in finish() from the services collected in this cluster
+                "services": d.get("activeServicesCount", 0) or 0,
+                "service_names": [],
+                "running_tasks": d.get("runningTasksCount", 0) or 0,
                 "container_instances": d.get("registeredContainerInstancesCount", 0),
                 "insights": settings.get("containerInsights", "disabled") or "disabled",
                 "exec_logging": exec_logging,
@@ -211,18 +219,23 @@ class _Builder:
         launch = d.get("launchType") or ", ".join(p for p in providers if p) or "unknown"
         name = ev.resource_name or d.get("serviceName") or _short_arn(ev.resource)
         self.service_names[ev.resource] = name
+        vpc = _get(d, "networkConfiguration", "awsvpcConfiguration", default={}) or {}
         self.inv.ecs_services.append(
             {
                 "name": name,
                 "arn": ev.resource,
                 "cluster": _short_arn(d.get("clusterArn", "")),
+                "cluster_arn": d.get("clusterArn", ""),
+                "region": ev.scope.region or "",
                 "where": ev.scope.label(),
                 "launch": launch,
                 "platform_version": d.get("platformVersion") or "",
                 "desired": d.get("desiredCount", 0),
                 "running": d.get("runningCount", 0),
                 "task_definition": _short_arn(d.get("taskDefinition", "")),
-                "public_ip": _get(d, "networkConfiguration", "awsvpcConfiguration", "assignPublicIp", default=""),
+                "public_ip": vpc.get("assignPublicIp", "") or "",
+                "subnets": sorted(str(x) for x in vpc.get("subnets") or []),
+                "security_groups": sorted(str(x) for x in vpc.get("securityGroups") or []),
                 "exec": _yes_no(d.get("enableExecuteCommand")),
                 "evidence": ev.id,
             }
@@ -245,8 +258,12 @@ class _Builder:
                     "image": ref,
                     "digest": digest,
                     "user": c.get("user") or "image default",
-                    "read_only": _yes_no(c.get("readonlyRootFilesystem")),
-                    "privileged": _yes_no(c.get("privileged")),
+                    # ECS treats an absent setting as false: a writable root, not privileged
+                    "read_only": _yes_no(c.get("readonlyRootFilesystem")) if "readonlyRootFilesystem" in c else "no (default)",
+                    "privileged": _yes_no(c.get("privileged")) if "privileged" in c else "no (default)",
+                    "log_group": _get(c, "logConfiguration", "options", "awslogs-group", default="")
+                    if _get(c, "logConfiguration", "logDriver") == "awslogs"
+                    else "",
                 }
             )
             key = (ref, digest)
@@ -382,6 +399,7 @@ class _Builder:
         self.inv.containers.append(
             {
                 "name": (ev.resource_name or d.get("Name", "") or ev.resource[:12]).lstrip("/"),
+                "id": ev.resource,
                 "host": host,
                 "image": image,
                 "image_id": image_id,
@@ -416,6 +434,14 @@ class _Builder:
 
     def finish(self) -> Inventory:
         inv = self.inv
+        # A cluster's services are the services collected in it. ECS's own counter
+        # (activeServicesCount) can lag or be missing; the table must never say "0 services" above
+        # a list of the cluster's services, so the larger of the two is shown.
+        for cluster in inv.ecs_clusters:
+            mine = [s for s in inv.ecs_services if s["cluster_arn"] == cluster["arn"]]
+            cluster["service_names"] = sorted(s["name"] for s in mine)
+            cluster["services"] = max(int(cluster["services"] or 0), len(mine))
+            cluster["running_tasks"] = max(int(cluster["running_tasks"] or 0), sum(int(s["running"] or 0) for s in mine))
         inv.environment = environment_of(self.env_items)
         inv.accounts = sorted(self.accounts)
         inv.regions = sorted(self.regions)
@@ -437,6 +463,7 @@ class _Builder:
             (inv.containers, "name"),
         ):
             rows.sort(key=lambda r, k=key: (r.get("where", r.get("host", "")), r[k]))
+        inv.swarm_services.sort(key=lambda r: (r["host"], r["name"]))
         inv.kinds = [{"source": source, "kind": kind, "count": n} for (source, kind), n in sorted(self.kinds.items())]
         return inv
 

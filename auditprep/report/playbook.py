@@ -1,9 +1,11 @@
 """The container incident-response playbook: a draft tailored to what the evidence shows.
 
 The playbook's steps are written in the template; this module decides which platforms they cover
-(Fargate, ECS on EC2, EKS, Docker hosts, Swarm), names the clusters, services and hosts they apply
-to, lists the detection sources that were found switched on, and gives each framework of the
-engagement its notification duties. The team edits the draft, attests it as control IR-01 in the
+(Fargate, ECS on EC2, EKS, Docker hosts, Swarm), names the clusters, services, task definitions,
+hosts and containers they apply to, states each detection source as the checks judged it (and the
+regions without GuardDuty), picks out the riskiest containers to capture first, and gives each
+framework of the engagement its notification duties. It reads the same evaluated fact set as the
+framework reports (:mod:`.facts`), so the two never disagree about a resource. The team edits the draft, attests it as control IR-01 in the
 questionnaire, and the framework report cites that answer.
 """
 
@@ -14,9 +16,11 @@ from typing import Any
 
 from auditprep import __version__
 from auditprep.catalog import Catalog
-from auditprep.models import CallStatus, Evidence
+from auditprep.applicability import is_region
+from auditprep.models import Finding, FindingStatus
 from auditprep.posture import Posture
-from auditprep.report.engagement import as_of, engagement_part, load_evidence
+from auditprep.report.engagement import engagement_part
+from auditprep.report.facts import Facts
 from auditprep.store import Engagement
 
 SCHEMA = "auditprep.playbook/1"
@@ -102,49 +106,199 @@ def _names(rows: Iterable[dict[str, Any]], key: str = "name") -> list[str]:
     return sorted({str(r[key]) for r in rows if r.get(key)})
 
 
-def _detection(eng: Engagement, evidence: list[Evidence]) -> list[dict[str, str]]:
-    """Detection and logging sources the evidence shows switched on, one line each."""
-    found: list[dict[str, str]] = []
-    for ev in evidence:
-        if ev.status is not CallStatus.COLLECTED or not ev.resource:
-            continue
-        if ev.kind not in ("aws.guardduty.detector", "aws.cloudtrail.trail", "aws.securityhub.hub"):
-            continue
-        full = eng.evidence_item(ev.id)
-        if full is None:
-            continue
-        d = full.data
-        where = ev.scope.label()
-        if ev.kind == "aws.guardduty.detector":
-            if str(d.get("Status", "")).upper() != "ENABLED":
-                continue
-            runtime = any(
-                f.get("Name") == "RUNTIME_MONITORING" and f.get("Status") == "ENABLED"
-                for f in d.get("Features") or []
-                if isinstance(f, dict)
+def _short(arn: str) -> str:
+    return arn.rsplit("/", 1)[-1] if arn else ""
+
+
+# What the playbook says about a detection source, from the finding of the check that judged it.
+# The words are chosen so that a reader (and the cross-deliverable test) can tell them apart:
+# "enabled" only ever stands for a passing check.
+_ON_OFF = {
+    FindingStatus.PASS: "enabled",
+    FindingStatus.FAIL: "not enabled",
+    FindingStatus.WARN: "enabled with a weakness (see the report)",
+    FindingStatus.NOT_EVALUATED: "not known (not evaluated)",
+    FindingStatus.NOT_APPLICABLE: "not applicable",
+}
+
+
+def _worst(found: list[Finding]) -> Finding | None:
+    order = (
+        FindingStatus.FAIL,
+        FindingStatus.NOT_EVALUATED,
+        FindingStatus.WARN,
+        FindingStatus.PASS,
+        FindingStatus.NOT_APPLICABLE,
+    )
+    for status in order:
+        for f in found:
+            if f.status is status:
+                return f
+    return None
+
+
+def _detection(facts: Facts, regions: list[str]) -> list[dict[str, str]]:
+    """GuardDuty, Security Hub CSPM and CloudTrail in each region, as the checks judged them."""
+    rows: list[dict[str, str]] = []
+    account = {f.scope.region: f.scope.account or "" for f in facts.findings if f.scope.region}
+    for region in regions:
+        where = f"{account.get(region, '')}/{region}".lstrip("/")
+        gd = _worst(facts.of_check("aws.guardduty.enabled", region=region))
+        if gd is not None:
+            state = _ON_OFF[gd.status]
+            if gd.status is FindingStatus.FAIL:
+                state = "not enabled: no detector, so GuardDuty raises no finding here"
+            elif gd.status is FindingStatus.PASS:
+                detector = _short(gd.resource)
+                rt = _worst(facts.of_check("aws.guardduty.runtime_monitoring", region=region))
+                runtime = {
+                    FindingStatus.PASS: "runtime monitoring on",
+                    FindingStatus.FAIL: "runtime monitoring off",
+                }.get(rt.status if rt else FindingStatus.NOT_EVALUATED, "runtime monitoring not known")
+                state = f"enabled (detector {detector}), {runtime}"
+            rows.append({"source": "GuardDuty", "where": where, "state": state, "status": gd.status.value})
+        hub = _worst(facts.of_check("aws.securityhub.enabled", region=region))
+        if hub is not None:
+            rows.append(
+                {"source": "Security Hub CSPM", "where": where, "state": _ON_OFF[hub.status], "status": hub.status.value}
             )
-            found.append(
+    trails: dict[str, dict[str, str]] = {}
+    for f in facts.of_check("aws.cloudtrail.multi_region"):
+        if not f.resource or f.resource in trails:
+            continue
+        home = f.resource.split(":")[3] if f.resource.count(":") >= 5 else ""
+        state = {
+            FindingStatus.PASS: "logging management events in every region",
+            FindingStatus.FAIL: "not logging every region's management events",
+        }.get(f.status, _ON_OFF[f.status])
+        cw = facts.about("aws.cloudtrail.cloudwatch", f.resource)
+        if cw is not None and cw.status is FindingStatus.PASS:
+            state += ", delivered to CloudWatch Logs"
+        elif cw is not None and cw.status is FindingStatus.FAIL:
+            state += ", not delivered to CloudWatch Logs (no alarm can act on it)"
+        trails[f.resource] = {
+            "source": f"CloudTrail trail {_short(f.resource)}",
+            "where": f"{f.scope.account or ''}/{home}".lstrip("/") if home else f.scope.label(),
+            "state": state,
+            "status": f.status.value,
+        }
+    rows.extend(trails.values())
+    rows.sort(key=lambda r: (r["source"], r["where"]))
+    return rows
+
+
+def _without_guardduty(facts: Facts, regions: list[str]) -> list[dict[str, str]]:
+    """Regions where the evidence shows no enabled GuardDuty detector, or could not tell."""
+    out = []
+    for region in regions:
+        gd = _worst(facts.of_check("aws.guardduty.enabled", region=region))
+        if gd is None or gd.status is FindingStatus.PASS:
+            continue
+        reason = "no detector" if gd.status is FindingStatus.FAIL else "not evaluated: " + gd.message
+        out.append({"region": region, "reason": reason})
+    return out
+
+
+# Container settings that make a compromise reach the host: captured first, and the host with them.
+RISKY_CHECKS = {
+    "docker.container.privileged": "privileged (every capability and every host device)",
+    "docker.container.docker_socket": "mounts the Docker socket (controls the host's engine)",
+    "docker.container.host_namespaces": "shares a namespace with the host",
+    "docker.container.sensitive_mounts": "mounts a sensitive host directory",
+}
+
+
+def _risky_containers(facts: Facts) -> list[dict[str, Any]]:
+    rows: dict[str, dict[str, Any]] = {}
+    by_id = {c["id"]: c for c in facts.inventory.containers}
+    for check, why in RISKY_CHECKS.items():
+        for f in facts.failing(check):
+            c = by_id.get(f.resource, {})
+            row = rows.setdefault(
+                f.resource,
                 {
-                    "source": "GuardDuty",
-                    "where": where,
-                    "detail": "runtime monitoring on" if runtime else "runtime monitoring off",
-                }
+                    "id": f.resource,
+                    "short_id": f.resource[:12],
+                    "name": c.get("name") or f.resource[:12],
+                    "host": f.scope.host or f.scope.label(),
+                    "image": c.get("image", ""),
+                    "state": c.get("state", "unknown"),
+                    "reasons": [],
+                    "checks": [],
+                    "socket": False,
+                    "privileged": False,
+                    "secrets_in_env": False,
+                },
             )
-        elif ev.kind == "aws.cloudtrail.trail":
-            name = d.get("Name") or ev.resource_name
-            detail = "multi-region" if d.get("IsMultiRegionTrail") else "single region"
-            if d.get("CloudWatchLogsLogGroupArn"):
-                detail += ", delivered to CloudWatch Logs"
-            found.append({"source": f"CloudTrail trail {name}", "where": where, "detail": detail})
-        else:
-            found.append({"source": "Security Hub CSPM", "where": where, "detail": "enabled"})
-    found.sort(key=lambda r: (r["source"], r["where"]))
-    return found
+            row["reasons"].append(why)
+            row["checks"].append(check)
+            row["socket"] |= check == "docker.container.docker_socket"
+            row["privileged"] |= check == "docker.container.privileged"
+    for row in rows.values():
+        env = facts.about("docker.container.env_secrets", row["id"])
+        row["secrets_in_env"] = env is not None and env.status is FindingStatus.FAIL
+    return sorted(rows.values(), key=lambda r: (r["host"], r["name"]))
 
 
-def build_playbook(eng: Engagement, catalog: Catalog, *, package_hash: str | None = None) -> dict[str, Any]:
-    stamp = as_of(eng)
-    evidence, inventory = load_evidence(eng)
+def _risky_tasks(facts: Facts) -> list[dict[str, str]]:
+    out = []
+    for f in facts.failing("aws.ecs.task_privileged"):
+        out.append({"name": _short(f.resource), "where": f.scope.label(), "message": f.message})
+    return sorted(out, key=lambda r: (r["where"], r["name"]))
+
+
+def _ecs_services(facts: Facts) -> list[dict[str, Any]]:
+    """Each ECS service with what a responder types: cluster, region, task definition, log groups."""
+    tds = {t["name"]: t for t in facts.inventory.task_definitions}
+    out = []
+    for s in facts.inventory.ecs_services:
+        td = tds.get(s["task_definition"], {})
+        containers = td.get("containers", [])
+        out.append(
+            {
+                "name": s["name"],
+                "cluster": s["cluster"],
+                "region": s["region"],
+                "where": s["where"],
+                "fargate": "FARGATE" in s["launch"],
+                "task_definition": s["task_definition"],
+                "containers": [c["name"] for c in containers],
+                "log_groups": sorted({c["log_group"] for c in containers if c.get("log_group")}),
+                "subnets": s["subnets"],
+                "security_groups": s["security_groups"],
+                "exec": s["exec"],
+                "secrets_in_env": (
+                    (f := facts.about("aws.ecs.task_env_secrets", td.get("arn", ""))) is not None
+                    and f.status is FindingStatus.FAIL
+                ),
+            }
+        )
+    return out
+
+
+def _eks_clusters(facts: Facts) -> list[dict[str, Any]]:
+    out = []
+    for c in facts.inventory.eks_clusters:
+        audit = "audit" in [t.strip() for t in c["logging"].split(",")]
+        out.append(
+            {"name": c["name"], "region": c["arn"].split(":")[3] if c["arn"].count(":") >= 5 else "", "audit": audit}
+        )
+    return out
+
+
+def build_playbook(
+    eng: Engagement, catalog: Catalog, *, package_hash: str | None = None, facts: Facts | None = None
+) -> dict[str, Any]:
+    """The playbook as plain data, stated from the engagement's evaluated fact set.
+
+    ``facts``: the fact set the framework reports are rendered from, when the caller already read
+    it; read from the store otherwise. Every state the playbook gives (a detection source on or
+    off, a risky container) comes from the findings in it, never from a second reading of the raw
+    evidence.
+    """
+    facts = facts or Facts.load(eng)
+    stamp = facts.stamp
+    evidence, inventory = facts.evidence, facts.inventory
     inv = inventory.as_dict()
     env = inventory.environment
     info = eng.info()
@@ -154,14 +308,24 @@ def build_playbook(eng: Engagement, catalog: Catalog, *, package_hash: str | Non
     ec2_services = _names(s for s in inv["ecs_services"] if "FARGATE" not in s["launch"])
     on_ec2 = [s for s in inv["ecs_services"] if "FARGATE" not in s["launch"]]
     ecs_clusters = _names(on_ec2, "cluster") or _names(c for c in inv["ecs_clusters"] if c["container_instances"])
+    docker = bool(platforms["docker_hosts"] or platforms["swarm"])
     show = {
         "fargate": platforms["fargate"] or nothing,
         "ecs_ec2": (platforms["ec2_container_instances"] and bool(ecs_clusters)) or nothing,
         "eks": platforms["eks"] or nothing,
-        "docker": (platforms["docker_hosts"] and not platforms["swarm"]) or nothing,
+        # every Docker host, a swarm node or not, gets the host capture section
+        "docker": docker or nothing,
         "swarm": platforms["swarm"] or nothing,
     }
-    posture = Posture.compute(catalog, eng.answers(), eng.findings(), eng.exceptions(), stamp)
+    posture = Posture.compute(
+        catalog,
+        facts.answers,
+        facts.findings,
+        facts.exceptions,
+        stamp,
+        attachments=facts.attachments,
+        applicability=info.applicability,
+    )
     controls = [
         {
             "id": cid,
@@ -183,6 +347,16 @@ def build_playbook(eng: Engagement, catalog: Catalog, *, package_hash: str | Non
                 "notifications": NOTIFICATIONS.get(fid, []),
             }
         )
+    regions = [r for r in inv["regions"] if is_region(r)]
+    detectors = {
+        f.scope.region: _short(f.resource)
+        for f in facts.of_check("aws.guardduty.enabled")
+        if f.status is FindingStatus.PASS and f.resource and f.scope.region
+    }
+    hosts = []
+    for h in inv["docker_hosts"]:
+        containers = [c for c in inv["containers"] if c["host"] == h["host"]]
+        hosts.append({**h, "container_names": [c["name"] for c in containers]})
     return {
         "schema": SCHEMA,
         "kind": "playbook",
@@ -201,7 +375,16 @@ def build_playbook(eng: Engagement, catalog: Catalog, *, package_hash: str | Non
             "docker_hosts": _names(inv["docker_hosts"], "host"),
             "containers": len(inv["containers"]),
         },
-        "detection": _detection(eng, evidence),
+        "ecs_services": _ecs_services(facts),
+        "eks": _eks_clusters(facts),
+        "hosts": hosts,
+        "swarm_services": inv.get("swarm_services", []),
+        "risky_containers": _risky_containers(facts),
+        "risky_tasks": _risky_tasks(facts),
+        "detection": _detection(facts, regions),
+        "without_guardduty": _without_guardduty(facts, regions),
+        "detectors": detectors,
+        "regions": regions,
         "frameworks": frameworks,
         "controls": controls,
     }

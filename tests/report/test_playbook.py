@@ -42,7 +42,7 @@ def test_playbook_pdf_is_tailored_to_the_estate(real, catalog, tmp_path) -> None
         "imageDigest",
         "docker diff",
         "docker export",
-        "execute-command",
+        "enableExecuteCommand",  # ECS Exec is not shown in this evidence: the playbook says how to check
         "lookup-events",
         "create-snapshot",
         "DRAINING",
@@ -65,7 +65,7 @@ def test_playbook_without_evidence_covers_every_platform(tmp_path, catalog) -> N
     assert ctx["nothing_found"] and all(ctx["show"].values())
     assert [f["id"] for f in ctx["frameworks"]] == ["hipaa"]
     html = render_report(eng, catalog, framework=None, fmt="html", out=tmp_path / "p.html", kind="playbook").read_text()
-    assert "remove the ones you do not run" in html and "Standalone Docker hosts" in html
+    assert "remove the ones you do not run" in html and "Docker hosts and swarm nodes: capture a container" in html
     assert "PCI DSS 4.0.1" not in html  # only the engagement's frameworks get notification duties
     with pytest.raises(ReportError, match="the playbook is drafted as pdf or html, not csv"):
         render_report(eng, catalog, framework=None, fmt="csv", out=tmp_path / "p.csv", kind="playbook")
