@@ -424,9 +424,12 @@ def test_a_recomputed_chain_is_caught_against_a_fingerprint_published_earlier(tm
     conn.close()
     with Engagement.open(path, readonly=True) as eng:
         assert verify_engagement(eng) == []  # the rewrite is self-consistent, as documented
-    run = lambda *a: subprocess.run(
-        [sys.executable, "-m", "auditprep", "verify", str(path), *a], capture_output=True, text=True
-    )  # noqa: E731
+
+    def run(*a: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "auditprep", "verify", str(path), *a], capture_output=True, text=True
+        )
+
     plain = run()
     assert plain.returncode == 0 and "Not detectable from this file alone" in plain.stdout
     anchored = run("--since", published)

@@ -259,7 +259,9 @@ class _Builder:
                     "digest": digest,
                     "user": c.get("user") or "image default",
                     # ECS treats an absent setting as false: a writable root, not privileged
-                    "read_only": _yes_no(c.get("readonlyRootFilesystem")) if "readonlyRootFilesystem" in c else "no (default)",
+                    "read_only": _yes_no(c.get("readonlyRootFilesystem"))
+                    if "readonlyRootFilesystem" in c
+                    else "no (default)",
                     "privileged": _yes_no(c.get("privileged")) if "privileged" in c else "no (default)",
                     "log_group": _get(c, "logConfiguration", "options", "awslogs-group", default="")
                     if _get(c, "logConfiguration", "logDriver") == "awslogs"
@@ -441,7 +443,9 @@ class _Builder:
             mine = [s for s in inv.ecs_services if s["cluster_arn"] == cluster["arn"]]
             cluster["service_names"] = sorted(s["name"] for s in mine)
             cluster["services"] = max(int(cluster["services"] or 0), len(mine))
-            cluster["running_tasks"] = max(int(cluster["running_tasks"] or 0), sum(int(s["running"] or 0) for s in mine))
+            cluster["running_tasks"] = max(
+                int(cluster["running_tasks"] or 0), sum(int(s["running"] or 0) for s in mine)
+            )
         inv.environment = environment_of(self.env_items)
         inv.accounts = sorted(self.accounts)
         inv.regions = sorted(self.regions)

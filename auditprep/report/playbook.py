@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from auditprep import __version__
-from auditprep.catalog import Catalog
 from auditprep.applicability import is_region
+from auditprep.catalog import Catalog
 from auditprep.models import Finding, FindingStatus
 from auditprep.posture import Posture
 from auditprep.report.engagement import engagement_part
@@ -160,7 +160,12 @@ def _detection(facts: Facts, regions: list[str]) -> list[dict[str, str]]:
         hub = _worst(facts.of_check("aws.securityhub.enabled", region=region))
         if hub is not None:
             rows.append(
-                {"source": "Security Hub CSPM", "where": where, "state": _ON_OFF[hub.status], "status": hub.status.value}
+                {
+                    "source": "Security Hub CSPM",
+                    "where": where,
+                    "state": _ON_OFF[hub.status],
+                    "status": hub.status.value,
+                }
             )
     trails: dict[str, dict[str, str]] = {}
     for f in facts.of_check("aws.cloudtrail.multi_region"):

@@ -105,52 +105,102 @@ def test_inventory_rows_agree_with_the_findings(story) -> None:
         listed = {s["name"] for s in inv["ecs_services"] if s["cluster"] == c["name"]}
         assert c["services"] == len(listed) == len(services_of.get(c["name"], set())), c
         t.n["services"] += 1
-        t.agree("insights " + c["name"], c["insights"], f.get("aws.ecs.cluster_container_insights"),
-                {"enabled": {PASS}, "enhanced": {PASS}, "disabled": {FAIL}})
-        t.agree("exec_logging " + c["name"], c["exec_logging"], f.get("aws.ecs.cluster_exec_logging"),
-                {"OVERRIDE": {PASS, WARN, FAIL}, "DEFAULT": {WARN}, "NONE": {FAIL}})
+        t.agree(
+            "insights " + c["name"],
+            c["insights"],
+            f.get("aws.ecs.cluster_container_insights"),
+            {"enabled": {PASS}, "enhanced": {PASS}, "disabled": {FAIL}},
+        )
+        t.agree(
+            "exec_logging " + c["name"],
+            c["exec_logging"],
+            f.get("aws.ecs.cluster_exec_logging"),
+            {"OVERRIDE": {PASS, WARN, FAIL}, "DEFAULT": {WARN}, "NONE": {FAIL}},
+        )
     for s in inv["ecs_services"]:
         f = judged[s["arn"]]
-        t.agree("public_ip " + s["name"], s["public_ip"], f.get("aws.ecs.service_public_ip"),
-                {"ENABLED": {FAIL}, "DISABLED": {PASS}})
-        t.agree("exec " + s["name"], s["exec"], f.get("aws.ecs.service_exec_enabled"),
-                {"yes": {FAIL, WARN}, "no": {PASS}, "unknown": {NOT_EVALUATED}})
+        t.agree(
+            "public_ip " + s["name"],
+            s["public_ip"],
+            f.get("aws.ecs.service_public_ip"),
+            {"ENABLED": {FAIL}, "DISABLED": {PASS}},
+        )
+        t.agree(
+            "exec " + s["name"],
+            s["exec"],
+            f.get("aws.ecs.service_exec_enabled"),
+            {"yes": {FAIL, WARN}, "no": {PASS}, "unknown": {NOT_EVALUATED}},
+        )
     for td in inv["task_definitions"]:
         f = judged[td["arn"]]
         # per container: ECS reads an absent setting as false, so "unknown" would contradict a verdict
         stated = {c["privileged"] for c in td["containers"]} | {c["read_only"] for c in td["containers"]}
         assert "unknown" not in stated, td["name"]
         privileged = "yes" if any(c["privileged"] == "yes" for c in td["containers"]) else "no"
-        t.agree("privileged " + td["name"], privileged, f.get("aws.ecs.task_privileged"),
-                {"yes": {FAIL}, "no": {PASS}})
+        t.agree("privileged " + td["name"], privileged, f.get("aws.ecs.task_privileged"), {"yes": {FAIL}, "no": {PASS}})
         read_only = "yes" if all(c["read_only"] == "yes" for c in td["containers"]) else "no"
-        t.agree("read_only " + td["name"], read_only, f.get("aws.ecs.task_readonly_rootfs"),
-                {"yes": {PASS}, "no": {FAIL}})
+        t.agree(
+            "read_only " + td["name"], read_only, f.get("aws.ecs.task_readonly_rootfs"), {"yes": {PASS}, "no": {FAIL}}
+        )
         users = {c["user"] for c in td["containers"]}
         user = "image default" if "image default" in users else ("root" if users & {"root", "0"} else "named")
-        t.agree("user " + td["name"], user, f.get("aws.ecs.task_nonroot"),
-                {"image default": {NOT_EVALUATED, FAIL, PASS}, "root": {FAIL}, "named": {PASS}})
+        t.agree(
+            "user " + td["name"],
+            user,
+            f.get("aws.ecs.task_nonroot"),
+            {"image default": {NOT_EVALUATED, FAIL, PASS}, "root": {FAIL}, "named": {PASS}},
+        )
         # "image default" is never a pass unless the image's own user was resolved to a non-root one
         if user == "image default" and f.get("aws.ecs.task_nonroot") is PASS:
             msg = facts.about("aws.ecs.task_nonroot", td["arn"]).message
             assert "image" in msg, msg
     for c in inv["eks_clusters"]:
         f = judged[c["arn"]]
-        t.agree("secrets " + c["name"], c["secrets_encryption"], f.get("aws.eks.secrets_encryption"),
-                {"yes": {PASS}, "no": {FAIL, WARN}})
-        t.agree("logging " + c["name"], "none" if c["logging"] == "none" else "some",
-                f.get("aws.eks.control_plane_logging"), {"none": {FAIL}, "some": {PASS, WARN}})
+        t.agree(
+            "secrets " + c["name"],
+            c["secrets_encryption"],
+            f.get("aws.eks.secrets_encryption"),
+            {"yes": {PASS}, "no": {FAIL, WARN}},
+        )
+        t.agree(
+            "logging " + c["name"],
+            "none" if c["logging"] == "none" else "some",
+            f.get("aws.eks.control_plane_logging"),
+            {"none": {FAIL}, "some": {PASS, WARN}},
+        )
     for c in inv["containers"]:
         f = judged[c["id"]]
-        t.agree("privileged " + c["name"], c["privileged"], f.get("docker.container.privileged"),
-                {"yes": {FAIL}, "no": {PASS}})
-        t.agree("read_only " + c["name"], c["read_only"], f.get("docker.container.readonly_rootfs"),
-                {"yes": {PASS}, "no": {FAIL}})
-        t.agree("user " + c["name"], "root" if c["user"].startswith("root") or c["user"] == "0" else "named",
-                f.get("docker.container.user"), {"root": {FAIL}, "named": {PASS}})
+        t.agree(
+            "privileged " + c["name"],
+            c["privileged"],
+            f.get("docker.container.privileged"),
+            {"yes": {FAIL}, "no": {PASS}},
+        )
+        t.agree(
+            "read_only " + c["name"],
+            c["read_only"],
+            f.get("docker.container.readonly_rootfs"),
+            {"yes": {PASS}, "no": {FAIL}},
+        )
+        t.agree(
+            "user " + c["name"],
+            "root" if c["user"].startswith("root") or c["user"] == "0" else "named",
+            f.get("docker.container.user"),
+            {"root": {FAIL}, "named": {PASS}},
+        )
     # every kind of row was compared, more than once where the demo has several
-    for what in ("services", "insights", "exec_logging", "public_ip", "exec", "privileged", "read_only", "user",
-                 "secrets", "logging"):
+    for what in (
+        "services",
+        "insights",
+        "exec_logging",
+        "public_ip",
+        "exec",
+        "privileged",
+        "read_only",
+        "user",
+        "secrets",
+        "logging",
+    ):
         assert t.n[what] >= 1, what
     assert t.n["privileged"] >= 4 and t.n["services"] == len(inv["ecs_clusters"]) >= 2
 
@@ -161,7 +211,9 @@ def _table_rows(page: str, marker: str) -> list[list[str]]:
     table = page[start : page.index("</table>", start)]
     rows = []
     for tr in re.findall(r"<tr>(.*?)</tr>", table, flags=re.S):
-        cells = [htmlmod.unescape(re.sub(r"<[^>]+>", " ", c)).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)]
+        cells = [
+            htmlmod.unescape(re.sub(r"<[^>]+>", " ", c)).split() for c in re.findall(r"<td[^>]*>(.*?)</td>", tr, re.S)
+        ]
         if cells:
             rows.append([" ".join(c) for c in cells])
     return rows
@@ -221,7 +273,9 @@ def test_playbook_states_detection_sources_as_the_checks_found_them(story) -> No
     # Security Hub fails in the PCI report: the playbook must not call it enabled anywhere
     hub_fails = [f for f in facts.of_check("aws.securityhub.enabled") if f.status is FAIL]
     assert hub_fails
-    pci_hub = [g for c in story["json"]["controls"].values() for g in c["gaps"] if g["check"] == "aws.securityhub.enabled"]
+    pci_hub = [
+        g for c in story["json"]["controls"].values() for g in c["gaps"] if g["check"] == "aws.securityhub.enabled"
+    ]
     assert {g["status"] for g in pci_hub} == {"fail"}
 
 
@@ -244,11 +298,15 @@ def test_playbook_captures_the_riskiest_containers_first(story) -> None:
         for check in ("docker.container.privileged", "docker.container.docker_socket")
         for f in facts.failing(check)
     }
-    safe = set(names.values()) - risky - {
-        names[f.resource]
-        for check in ("docker.container.host_namespaces", "docker.container.sensitive_mounts")
-        for f in facts.failing(check)
-    }
+    safe = (
+        set(names.values())
+        - risky
+        - {
+            names[f.resource]
+            for check in ("docker.container.host_namespaces", "docker.container.sensitive_mounts")
+            for f in facts.failing(check)
+        }
+    )
     assert risky and safe
     start = page.index('id="riskiest"')
     section = page[start : page.index("<h2", start + 10)]

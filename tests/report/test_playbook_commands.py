@@ -26,10 +26,24 @@ from auditprep.store import Engagement
 AWS_GLOBAL = {"--region", "--query", "--output", "--profile"}
 # what a capture step may do: read, list, look up, or take a copy (snapshot, export); task
 # protection only keeps the task from being replaced
-AWS_CAPTURE = re.compile(r"^(describe|list|get|lookup|filter)-|^(create-snapshot|create-export-task|update-task-protection)$")
+AWS_CAPTURE = re.compile(
+    r"^(describe|list|get|lookup|filter)-|^(create-snapshot|create-export-task|update-task-protection)$"
+)
 DOCKER_CAPTURE = {
-    "inspect", "top", "diff", "logs", "export", "events", "ps", "pause", "commit",
-    "image inspect", "image ls", "service inspect", "service ps", "node ls",
+    "inspect",
+    "top",
+    "diff",
+    "logs",
+    "export",
+    "events",
+    "ps",
+    "pause",
+    "commit",
+    "image inspect",
+    "image ls",
+    "service inspect",
+    "service ps",
+    "node ls",
 }
 
 
@@ -115,10 +129,15 @@ def test_capture_steps_only_read_or_capture_and_never_print_a_secret(drafted) ->
                     assert sub in DOCKER_CAPTURE, cmd
                 else:
                     assert words[0] in {"kubectl", "sha256sum", "sudo"} and words[1] in {
-                        "get", "describe", "logs", "avml",
+                        "get",
+                        "describe",
+                        "logs",
+                        "avml",
                     } | {w for w in words[1:2] if words[0] == "sha256sum"}, cmd
                 # what can hold an environment value goes to a file, never to the terminal
-                if re.search(r"describe-task-definition|describe-tasks|docker inspect|kubectl get pod|docker logs", cmd):
+                if re.search(
+                    r"describe-task-definition|describe-tasks|docker inspect|kubectl get pod|docker logs", cmd
+                ):
                     assert " > " in cmd, cmd
                 checked += 1
     assert checked >= 30
