@@ -119,6 +119,37 @@ async def test_render_a_report_in_a_worker_and_say_where_it_went(app_factory, en
     assert "HRD-01" in json.dumps(report)
 
 
+async def test_the_palette_renders_to_its_own_path_and_a_wrong_extension_is_refused(
+    app_factory, engagement: Path, tmp_path: Path
+) -> None:
+    """A typed PDF path is never overwritten by HTML: the palette writes beside the engagement, as it says."""
+    mine = tmp_path / "mine.pdf"
+    mine.write_bytes(b"%PDF-1.7 the user's PDF")
+    app = app_factory(engagement)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("5")
+        await settle(pilot, app)
+        screen = app.screen
+        path = screen.query_one("#report-path", Input)
+        path.value = str(mine)
+        await settle(pilot, app)
+        screen.query_one("#report-format", Select).value = "html"  # the typed path still ends .pdf
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        await settle(pilot, app)
+        assert mine.read_bytes() == b"%PDF-1.7 the user's PDF"
+        app.render_from_palette("pci-dss", "html")
+        for _ in range(40):
+            await settle(pilot, app)
+            if (tmp_path / "payments-pci-dss.html").exists() and "Written to" in str(
+                screen.query_one("#report-status").render()
+            ):
+                break
+        assert (tmp_path / "payments-pci-dss.html").read_text().lstrip().lower().startswith("<!doctype html")
+    assert mine.read_bytes() == b"%PDF-1.7 the user's PDF"
+
+
 async def test_a_failing_worker_becomes_one_error_dialog(app_factory, engagement: Path) -> None:
     def broken_renderer(*args, **kwargs):
         raise AuditprepError("the templates folder is missing; reinstall auditprep.", title="Report failed")

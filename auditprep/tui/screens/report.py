@@ -119,6 +119,12 @@ class ReportScreen(SectionScreen):
         if framework in self.session.frameworks:
             self.query_one("#report-framework", Select).value = framework
         self.query_one("#report-format", Select).value = fmt
+        # the palette says "written beside the engagement file": that path, whatever was typed before
+        path = str(self._default_path("framework", framework, fmt))
+        self._auto_paths.add(path)
+        self._auto_path = path
+        self._path_edited = False
+        self.query_one("#report-path", Input).value = path
 
     @on(Button.Pressed, "#render")
     @on(Input.Submitted, "#report-path")
@@ -131,6 +137,15 @@ class ReportScreen(SectionScreen):
             self.notify("Say where to write the report.", severity="warning")
             return
         out = Path(raw).expanduser()
+        name = out.name.lower()
+        wanted = EXTENSIONS.get(fmt, "." + fmt).lower()
+        if not name.endswith(wanted) and any(name.endswith(ext) for ext in EXTENSIONS.values()):
+            self.notify(
+                f"The file name ends {out.suffix} but the format is {fmt.upper()}; change one so nothing is "
+                "overwritten by the wrong kind of file.",
+                severity="error",
+            )
+            return
         if not out.parent.is_dir():
             self.notify(f"The folder {out.parent} does not exist.", severity="error")
             return
