@@ -90,6 +90,9 @@ class AuditprepApp(App[int]):
             for n, (key, label) in enumerate(SECTIONS, start=1)
         ),
         Binding("ctrl+t", "toggle_theme", "Light/dark", show=False, id="toggle-theme"),
+        # habits from other terminal tools; a text field keeps these keys as text
+        Binding("question_mark", "help", "Help", show=False, id="help-key"),
+        Binding("q", "quit", "Quit", show=False, id="quit-key"),
     ]
 
     def __init__(

@@ -95,3 +95,41 @@ async def test_the_palette_offers_what_fits_the_screen(app_factory, engagement: 
         offered = await palette_entries(pilot, review, "")
         assert "Comment on HRD-01" in offered and "Flag or unflag HRD-01" in offered
         assert "Attest HRD-01" not in offered and "Run a collection" not in offered
+
+
+async def test_escape_leaves_a_text_field_and_q_and_question_mark_work_outside_it(
+    app_factory, engagement: Path
+) -> None:
+    from textual.widgets import Input
+
+    from auditprep.tui.dialogs.help import HelpDialog
+    from auditprep.tui.screens.concepts import ConceptsScreen
+    from auditprep.tui.screens.dashboard import DashboardScreen
+
+    from .helpers import ready, settle
+
+    app = app_factory(engagement)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("6")
+        await settle(pilot, app)
+        assert isinstance(app.screen, ConceptsScreen)
+        search = app.screen.query_one("#concept-search", Input)
+        search.focus()
+        await pilot.press("f", "a", "r", "g", "a", "t", "e", "3", "q", "question_mark")
+        await settle(pilot, app)
+        assert search.value == "fargate3q?" and app.is_running  # typed, not acted on
+        await pilot.press("escape")
+        await settle(pilot, app)
+        assert not isinstance(app.screen.focused, Input)
+        await pilot.press("question_mark")
+        await settle(pilot, app)
+        assert isinstance(app.screen, HelpDialog)
+        await pilot.press("escape")
+        await settle(pilot, app)
+        await pilot.press("1")
+        await settle(pilot, app)
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("q")
+        await settle(pilot, app)
+    assert not app.is_running

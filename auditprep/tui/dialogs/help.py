@@ -12,9 +12,10 @@ HELP = """\
 [b]Everywhere[/b]
   [b]1[/b]–[b]6[/b]        go to a section (or click its name at the top)
   [b]ctrl+p[/b]     command palette: jump to a control, collect, explain, render
-  [b]f1[/b]         this help (in the questionnaire: explain the control's concepts)
+  [b]f1[/b] or [b]?[/b]   this help (in the questionnaire: explain the control's concepts)
+  [b]escape[/b]     leave a text field, so these keys work again
   [b]ctrl+t[/b]     light or dark theme
-  [b]ctrl+q[/b]     quit (everything is already saved)
+  [b]ctrl+q[/b] or [b]q[/b]  quit (everything is already saved)
 
 [b]1 Dashboard[/b]   progress per framework and theme, the last collection and what to do next.
   [b]enter[/b] on a suggestion goes there.

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
+from textual import events
 from textual.app import ComposeResult
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, TextArea
 from textual.worker import Worker
 
 from auditprep.errors import AuditprepError
@@ -46,6 +47,16 @@ class SectionScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self._seen_revision = self.session.revision
+
+    def on_key(self, event: events.Key) -> None:
+        # Escape leaves a text field, so the section keys (1-6, q, ?) work again instead of being typed
+        if event.key == "escape" and isinstance(self.focused, (Input, TextArea)):
+            event.stop()
+            event.prevent_default()
+            chain = self.focus_chain
+            start = chain.index(self.focused) if self.focused in chain else -1
+            rest = chain[start + 1 :] + chain[: start + 1]
+            self.set_focus(next((w for w in rest if not isinstance(w, (Input, TextArea))), None))
 
     def on_screen_resume(self) -> None:
         if self.session.revision != self._seen_revision:
