@@ -94,7 +94,8 @@ class ProgressTable(Widget):
         header = Content.assemble(
             ("Theme".ljust(name_w), "bold $text-muted"),
             " ",
-            ("Progress".ljust(bar_w), "bold $text-muted"),
+            # the bar is posture (how the controls stand), not progress; answering progress is "Ans"
+            ("Control status"[:bar_w].ljust(bar_w), "bold $text-muted"),
             " ",
             *((label.rjust(NUM), "bold $text-muted") for _, label in COLUMNS),
         )
