@@ -16,7 +16,7 @@ from auditprep import __version__, applicability
 from auditprep.catalog import Catalog
 from auditprep.concepts import tailored_note
 from auditprep.models import Finding, FindingStatus
-from auditprep.posture import ControlPosture, Posture, Status
+from auditprep.posture import ControlPosture, Status
 from auditprep.report import narrative
 from auditprep.report.engagement import (
     GAP_STATUSES,
@@ -63,15 +63,7 @@ class _Builder:
         self.exceptions = facts.exceptions
         self.attestations = facts.attestations
         self.attachments = facts.attachments
-        self.posture = Posture.compute(
-            catalog,
-            self.answers,
-            self.findings,
-            self.exceptions,
-            self.stamp,
-            attachments=self.attachments,
-            applicability=eng.info().applicability,
-        )
+        self.posture = facts.posture(catalog)
         self.package_hash = package_hash
         self.anchors: set[str] = set()
         self.links = catalog.requirement_controls.get(fid, {})
@@ -381,9 +373,7 @@ class _Builder:
             and applicability.is_region(ev.scope.region)
             and ev.status.value == "collected"
         }
-        bound = (
-            applicability.boundary(self.eng.info().applicability, in_use) if self.fid.startswith("fedramp") else None
-        )
+        bound = applicability.boundary(self.facts.applicability, in_use) if self.fid.startswith("fedramp") else None
         gap_counts = Counter(g["status"] for g in gaps)
         return {
             "schema": SCHEMA,
@@ -412,7 +402,7 @@ class _Builder:
             "boundary": bound,
             "applicability": {
                 k: list(v)
-                for k, v in sorted(self.eng.info().applicability.items())
+                for k, v in sorted(self.facts.applicability.items())
                 if (spec := self.catalog.applicability.get(k)) is None or spec.framework == self.fid
             },
             "evidence": [evidence_row(ev) for ev in self.evidence],

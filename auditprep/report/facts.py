@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from auditprep.catalog import Catalog
 from auditprep.models import Answer, Attestation, ControlException, Evidence, Finding, FindingStatus
+from auditprep.posture import Posture
 from auditprep.report.engagement import as_of, load_evidence
 from auditprep.report.inventory import Inventory
 from auditprep.store import Engagement
@@ -31,7 +33,9 @@ class Facts:
     exceptions: list[ControlException]
     attestations: dict[str, Attestation]
     attachments: list[Attachment]
+    applicability: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _by_check: dict[str, list[Finding]] = field(default_factory=dict, repr=False)
+    _postures: dict[int, Posture] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, eng: Engagement) -> Facts:
@@ -46,12 +50,27 @@ class Facts:
             exceptions=eng.exceptions(),
             attestations=eng.attestations(),
             attachments=eng.attachments(),
+            applicability=eng.info().applicability,
         )
         by_check: dict[str, list[Finding]] = defaultdict(list)
         for f in facts.findings:
             by_check[f.check].append(f)
         facts._by_check = dict(by_check)
         return facts
+
+    def posture(self, catalog: Catalog) -> Posture:
+        """Controls and requirement verdicts from these facts (computed once per catalog)."""
+        if id(catalog) not in self._postures:
+            self._postures[id(catalog)] = Posture.compute(
+                catalog,
+                self.answers,
+                self.findings,
+                self.exceptions,
+                self.stamp,
+                attachments=self.attachments,
+                applicability=self.applicability,
+            )
+        return self._postures[id(catalog)]
 
     def of_check(self, check: str, *, region: str | None = None, host: str | None = None) -> list[Finding]:
         """The findings of one check, optionally only those in one AWS region or on one Docker host."""

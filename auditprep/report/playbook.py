@@ -18,7 +18,6 @@ from auditprep import __version__
 from auditprep.applicability import is_region
 from auditprep.catalog import Catalog
 from auditprep.models import Finding, FindingStatus
-from auditprep.posture import Posture
 from auditprep.report.engagement import engagement_part
 from auditprep.report.facts import Facts
 from auditprep.store import Engagement
@@ -322,15 +321,7 @@ def build_playbook(
         "docker": docker or nothing,
         "swarm": platforms["swarm"] or nothing,
     }
-    posture = Posture.compute(
-        catalog,
-        facts.answers,
-        facts.findings,
-        facts.exceptions,
-        stamp,
-        attachments=facts.attachments,
-        applicability=info.applicability,
-    )
+    posture = facts.posture(catalog)
     controls = [
         {
             "id": cid,

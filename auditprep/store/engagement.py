@@ -77,8 +77,6 @@ def _parsed(what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
             try:
                 return fn(self, *args, **kwargs)
             except (ValueError, TypeError, KeyError) as exc:
-                if isinstance(exc, EngagementError):
-                    raise
                 raise EngagementError(
                     f"{self.path} holds {what} with a value auditprep never writes ({str(exc)[:100]}), so it was "
                     f"altered outside auditprep; run 'auditprep verify {self.path}' to see what changed."
