@@ -29,6 +29,7 @@ CORE = [
     "auditprep.summary",
     "auditprep.collect.run",
     "auditprep.cli",
+    "auditprep.cli.root",
 ]
 
 
