@@ -434,3 +434,33 @@ def test_a_recomputed_chain_is_caught_against_a_fingerprint_published_earlier(tm
     assert plain.returncode == 0 and "Not detectable from this file alone" in plain.stdout
     anchored = run("--since", published)
     assert anchored.returncode == 1 and "was rewritten or cut off" in anchored.stderr
+
+
+def test_every_evaluation_keeps_its_findings_and_the_run_it_followed(tmp_path: Path, clock) -> None:
+    from auditprep.models import Finding, FindingStatus, Severity
+
+    def finding(status: FindingStatus) -> Finding:
+        return Finding(
+            check="aws.ecs.task_definition.privileged",
+            title="privileged",
+            status=status,
+            severity=Severity.HIGH,
+            resource="arn:aws:ecs:eu-west-1:111111111111:task-definition/web:7",
+            scope=Scope(account="111111111111", region="eu-west-1"),
+            message="m",
+            controls=("HRD-01",),
+            evidence=(),
+        )
+
+    with make(tmp_path, clock) as eng:
+        assert eng.evaluations() == [] and eng.findings() == []
+        eng.replace_findings([finding(FindingStatus.PASS)], "ana")  # before any run
+        eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[_evidence("eu-west-1", "a")])
+        eng.replace_findings([finding(FindingStatus.PASS)], "ana")
+        eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[_evidence("eu-west-1", "b")])
+        eng.replace_findings([finding(FindingStatus.FAIL)], "ana")
+        history = eng.evaluations()
+        assert [(e.id, e.last_run) for e in history] == [(1, 0), (2, 1), (3, 2)]
+        assert [f.status for f in eng.findings(evaluation=2)] == [FindingStatus.PASS]
+        assert [f.status for f in eng.findings()] == [FindingStatus.FAIL]
+        assert eng.findings(evaluation=99) == []

@@ -150,6 +150,16 @@ class Run:
 
 
 @dataclass(frozen=True)
+class Evaluation:
+    """One evaluation of the checks: the findings as they stood at ``at``, over the evidence of
+    every run up to ``last_run`` (0 when no run had been stored)."""
+
+    id: int
+    at: datetime
+    last_run: int
+
+
+@dataclass(frozen=True)
 class Attachment:
     id: int
     control_id: str | None
@@ -863,12 +873,24 @@ class Engagement:
             )
         return eval_id
 
+    @_parsed("an evaluation")
+    def evaluations(self) -> list[Evaluation]:
+        """Every evaluation in the order it was recorded: the history of the findings."""
+        rows = self._query(
+            "SELECT v.id, v.at, (SELECT COALESCE(MAX(r.event_seq), 0) FROM runs r WHERE r.event_seq < v.event_seq)"
+            " FROM evaluations v ORDER BY v.event_seq, v.id"
+        )
+        seq_to_run = {int(r[1]): int(r[0]) for r in self._query("SELECT id, event_seq FROM runs")}
+        return [Evaluation(int(r[0]), parse_iso(r[1]), seq_to_run.get(int(r[2]), 0)) for r in rows]
+
     @_parsed("a finding")
-    def findings(self) -> list[Finding]:
+    def findings(self, evaluation: int | None = None) -> list[Finding]:
+        """The findings of one evaluation: by default the latest."""
+        latest = "(SELECT id FROM evaluations ORDER BY event_seq DESC, id DESC LIMIT 1)"
         rows = self._query(
             "SELECT check_id, title, status, severity, resource, account, region, host, message, controls, evidence "
-            "FROM findings WHERE evaluation_id = (SELECT id FROM evaluations ORDER BY event_seq DESC, id DESC LIMIT 1) "
-            "ORDER BY rowid"
+            f"FROM findings WHERE evaluation_id = {'?' if evaluation is not None else latest} ORDER BY rowid",
+            (evaluation,) if evaluation is not None else (),
         )
         return [
             Finding(
