@@ -133,3 +133,31 @@ async def test_escape_leaves_a_text_field_and_q_and_question_mark_work_outside_i
         await pilot.press("q")
         await settle(pilot, app)
     assert not app.is_running
+
+
+async def test_an_idle_assistant_redraws_nothing(app_factory, engagement: Path) -> None:
+    """Nothing animates out of sight: the opening spinner under the workspace used to redraw the
+    screen sixteen times a second for as long as the assistant stayed open."""
+    import asyncio
+
+    from textual.widget import Widget
+
+    app = app_factory(engagement)
+    redraws: list[str] = []
+    original = Widget.refresh
+
+    def counting(self: Widget, *args: object, **kwargs: object) -> Widget:
+        redraws.append(type(self).__name__)
+        return original(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        for section in ("1", "2", "3", "4", "5", "6", "1"):
+            await pilot.press(section)
+            await settle(pilot, app)
+        Widget.refresh = counting  # type: ignore[method-assign]
+        try:
+            await asyncio.sleep(1.0)
+        finally:
+            Widget.refresh = original  # type: ignore[method-assign]
+    assert redraws == []
