@@ -161,3 +161,58 @@ async def test_an_idle_assistant_redraws_nothing(app_factory, engagement: Path) 
         finally:
             Widget.refresh = original  # type: ignore[method-assign]
     assert redraws == []
+
+
+async def test_down_leaves_a_search_box_for_its_results_and_enter_opens_the_only_match(
+    app_factory, engagement: Path
+) -> None:
+    from textual.widgets import Input, OptionList
+
+    from auditprep.tui.widgets.control_tree import ControlTree
+
+    from .helpers import type_text
+
+    app = app_factory(engagement)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("6", "slash")
+        await settle(pilot, app)
+        assert isinstance(app.screen.focused, Input)
+        await pilot.press("down")
+        await settle(pilot, app)
+        results = app.screen.query_one("#concept-list", OptionList)
+        assert app.screen.focused is results
+        first = results.highlighted
+        await pilot.press("down")  # now it moves within the list
+        assert results.highlighted == (first or 0) + 1
+
+        await pilot.press("2", "slash")
+        await settle(pilot, app)
+        tree = app.screen.query_one(ControlTree)
+        only = sorted(tree.nodes_by_control)[-1]
+        await type_text(pilot, only)
+        await settle(pilot, app)
+        assert list(tree.nodes_by_control) == [only]
+        await pilot.press("enter")
+        await settle(pilot, app)
+        panel = app.screen.query_one("#control-panel")
+        assert panel.control_id == only
+        assert app.screen.focused is not None and panel in app.screen.focused.ancestors  # its form, ready to answer
+
+
+async def test_ticked_and_unticked_boxes_differ_in_shape(app_factory, engagement: Path) -> None:
+    from auditprep.tui.widgets.tick import Tick
+
+    app = app_factory(engagement)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("2")
+        await settle(pilot, app)
+        box = app.screen.query_one("#filter-unanswered", Tick)
+        box.value = False
+        await settle(pilot, app)
+        off = box.render().plain
+        box.value = True
+        await settle(pilot, app)
+        on = box.render().plain
+    assert "✓" in on and "✓" not in off and on.replace("✓", " ") == off

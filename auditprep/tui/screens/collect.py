@@ -28,6 +28,7 @@ from auditprep.tui.messages import CollectFinished, CollectProgress
 from auditprep.tui.screens.base import SectionScreen
 from auditprep.tui.session import CollectPlan
 from auditprep.tui.widgets.form import row
+from auditprep.tui.widgets.tick import Tick
 
 MIN_INTERVAL = 0.05  # seconds between two progress reports of the same service
 
@@ -78,7 +79,7 @@ class CollectScreen(SectionScreen):
                 )
             with Vertical(id="collect-form", classes="form-rows"):
                 yield row(
-                    Checkbox("AWS", value=True, id="use-aws", compact=True),
+                    Tick("AWS", value=True, id="use-aws", compact=True),
                     Static("Read-only calls through the standard credential chain.", classes="muted"),
                 )
                 yield row(
@@ -97,7 +98,7 @@ class CollectScreen(SectionScreen):
                     Input(placeholder="role ARNs to assume in other accounts (optional)", id="roles", compact=True),
                 )
                 yield row(
-                    Checkbox("Docker", value=True, id="use-docker", compact=True),
+                    Tick("Docker", value=True, id="use-docker", compact=True),
                     Static("Reads the daemon API: containers, images, swarm.", classes="muted"),
                 )
                 yield row(

@@ -27,6 +27,7 @@ class ConceptsScreen(SectionScreen):
     SECTION = "concepts"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "search", "Search", id="concepts-search"),
+        Binding("down", "results", "Results", show=False),
     ]
 
     def body(self) -> ComposeResult:
@@ -88,6 +89,14 @@ class ConceptsScreen(SectionScreen):
     @on(OptionList.OptionSelected, "#concept-list")
     def _focus_text(self) -> None:
         self.query_one(ConceptView).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "results":  # Down leaves the search box for the list; elsewhere it is the list's
+            return self.focused is self.query_one("#concept-search", Input)
+        return super().check_action(action, parameters)
+
+    def action_results(self) -> None:
+        self.query_one("#concept-list", OptionList).focus()
 
     def action_search(self) -> None:
         self.query_one("#concept-search", Input).focus()

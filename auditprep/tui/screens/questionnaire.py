@@ -17,6 +17,7 @@ from auditprep.tui.screens.base import SectionScreen
 from auditprep.tui.widgets.control_panel import ControlPanel
 from auditprep.tui.widgets.control_tree import ControlTree, TreeFilter
 from auditprep.tui.widgets.question_form import QuestionForm
+from auditprep.tui.widgets.tick import Tick
 
 STATUS_FILTERS = [
     ("Any status", ""),
@@ -29,6 +30,7 @@ class QuestionnaireScreen(SectionScreen):
     SECTION = "questionnaire"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="questionnaire-filter"),
+        Binding("down", "to_tree", "Controls", show=False),
         Binding("u", "toggle_unanswered", "Unanswered", id="questionnaire-unanswered"),
         Binding("n", "next_unanswered", "Next open", id="questionnaire-next"),
         Binding("t", "attest", "Attest", id="questionnaire-attest"),
@@ -55,7 +57,7 @@ class QuestionnaireScreen(SectionScreen):
                         compact=True,
                     )
                     yield Select(STATUS_FILTERS, value="", allow_blank=False, id="filter-status", compact=True)
-                yield Checkbox("Unanswered only", id="filter-unanswered", compact=True)
+                yield Tick("Unanswered only", id="filter-unanswered", compact=True)
                 yield ControlTree(s, id="control-tree")
                 yield Label("", id="tree-count", classes="muted")
             yield ControlPanel(s, id="control-panel")
@@ -73,6 +75,8 @@ class QuestionnaireScreen(SectionScreen):
             tree.select_control(next(iter(tree.nodes_by_control)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "to_tree":  # Down leaves the filter box for the tree; elsewhere it is the tree's
+            return self.focused is self.query_one("#tree-filter", Input)
         reviewing = self.session.reviewing
         if action in ("comment", "flag"):
             return reviewing
@@ -121,9 +125,20 @@ class QuestionnaireScreen(SectionScreen):
     def _filters_changed(self) -> None:
         self._refilter()
 
+    def action_to_tree(self) -> None:
+        self.control_tree.focus()
+
     @on(Input.Submitted, "#tree-filter")
     def _filter_done(self) -> None:
-        self.control_tree.focus()
+        """Enter leaves the filter for the tree; when one control is left, it opens that control."""
+        tree = self.control_tree
+        tree.focus()
+        if len(tree.nodes_by_control) == 1:
+            only = next(iter(tree.nodes_by_control))
+            tree.select_control(only)
+            if self.panel.control_id != only:
+                self.panel.show(only)
+            self.call_after_refresh(self._focus_form)
 
     @on(Tree.NodeHighlighted, "#control-tree")
     def _highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
