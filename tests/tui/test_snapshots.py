@@ -1,4 +1,4 @@
-"""Snapshots of the key screens at 80x24 and 120x40, with a frozen clock and fixed data.
+"""Snapshots of the key screens at 80x24 and 120x36, with a frozen clock and fixed data.
 
 Update them after an intended change with ``pytest tests/tui/test_snapshots.py --snapshot-update``
 and look at the report before committing.
@@ -14,7 +14,7 @@ from auditprep.tui.screens.questionnaire import QuestionnaireScreen
 
 from .helpers import ready, settle
 
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 36), id="120x36")]
 
 
 @pytest.fixture(autouse=True)
@@ -55,7 +55,7 @@ def test_dashboard(snap_compare, app_factory, engagement, size) -> None:
 
 
 def test_dashboard_light_theme(snap_compare, app_factory, engagement) -> None:
-    assert snap_compare(app_factory(engagement, theme="textual-light"), terminal_size=(120, 40), run_before=go())
+    assert snap_compare(app_factory(engagement, theme="textual-light"), terminal_size=(120, 36), run_before=go())
 
 
 @pytest.mark.parametrize("size", SIZES)

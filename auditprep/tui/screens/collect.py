@@ -144,6 +144,7 @@ class CollectScreen(SectionScreen):
             gaps.add_column("Status", key="status", width=13)
             gaps.add_column("Why", key="message")
             yield gaps
+            yield Label("", id="gap-whole")  # the highlighted gap, whole: the table cuts its cells
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -321,9 +322,14 @@ class CollectScreen(SectionScreen):
         for wid in ("#outcome-title", "#collect-outcome"):
             self.query_one(wid).display = True
         has_gaps = bool(gaps.row_count)
-        for wid in ("#gaps-title", "#collect-gaps"):
+        for wid in ("#gaps-title", "#collect-gaps", "#gap-whole"):
             self.query_one(wid).display = has_gaps
         self.query_one("#collect-live").display = False
 
     def on_unmount(self) -> None:
         self._cancel.set()
+
+    @on(DataTable.RowHighlighted, "#collect-gaps")
+    def _whole_gap(self, event: DataTable.RowHighlighted) -> None:
+        cells = [c.plain if isinstance(c, Content) else str(c) for c in event.data_table.get_row_at(event.cursor_row)]
+        self.query_one("#gap-whole", Label).update(" · ".join(c for c in cells if c))

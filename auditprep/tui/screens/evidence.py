@@ -107,7 +107,7 @@ class EvidenceScreen(SectionScreen):
                 yield Input(placeholder="resource contains", id="ev-resource", compact=True)
             table: DataTable[Content | str] = DataTable(id="evidence-table", cursor_type="row", zebra_stripes=True)
             table.add_column("ID", key="id", width=10)
-            table.add_column("Status", key="status", width=11)
+            table.add_column("Status", key="status", width=13)
             table.add_column("Source", key="source", width=6)
             table.add_column("Service", key="service", width=10)
             table.add_column("Scope", key="scope", width=18)
@@ -115,6 +115,8 @@ class EvidenceScreen(SectionScreen):
             table.add_column("Collected", key="when", width=16)
             table.add_column("Message", key="message")
             yield table
+            # the table's cells are cut to their columns: the highlighted row is shown whole here
+            yield Label("", id="evidence-whole")
             yield Label("Reading the evidence…", id="evidence-count", classes="muted")
 
     def on_mount(self) -> None:
@@ -214,6 +216,17 @@ class EvidenceScreen(SectionScreen):
         table = self.query_one("#evidence-table", DataTable)
         row = table.cursor_row
         return self.shown[row] if 0 <= row < len(self.shown) else None
+
+    @on(DataTable.RowHighlighted, "#evidence-table")
+    def _whole(self, event: DataTable.RowHighlighted) -> None:
+        item = self.shown[event.cursor_row] if 0 <= event.cursor_row < len(self.shown) else None
+        whole = self.query_one("#evidence-whole", Label)
+        if item is None:
+            whole.update("")
+            return
+        parts = [item.id, item.status.replace("_", " "), f"{item.source} {item.service}".strip(), item.scope]
+        parts += [p for p in (item.resource, item.when, item.message) if p]
+        whole.update(" · ".join(parts))
 
     @on(DataTable.RowSelected, "#evidence-table")
     def _open(self, event: DataTable.RowSelected) -> None:

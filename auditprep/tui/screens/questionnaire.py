@@ -31,7 +31,7 @@ class QuestionnaireScreen(SectionScreen):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("slash", "filter", "Filter", id="questionnaire-filter"),
         Binding("down", "to_tree", "Controls", show=False),
-        Binding("u", "toggle_unanswered", "Unanswered", id="questionnaire-unanswered"),
+        Binding("u", "toggle_unanswered", "Unanswered", show=False, id="questionnaire-unanswered"),
         Binding("n", "next_unanswered", "Next open", id="questionnaire-next"),
         Binding("t", "attest", "Attest", id="questionnaire-attest"),
         Binding("x", "exception", "Exception", id="questionnaire-exception"),
@@ -57,8 +57,10 @@ class QuestionnaireScreen(SectionScreen):
                         compact=True,
                     )
                     yield Select(STATUS_FILTERS, value="", allow_blank=False, id="filter-status", compact=True)
-                yield Tick("Unanswered only", id="filter-unanswered", compact=True)
+                yield Tick("Unanswered only (u)", id="filter-unanswered", compact=True)
                 yield ControlTree(s, id="control-tree")
+                # the tree's rows are cut to the pane's width: the highlighted one is shown whole here
+                yield Label("", id="tree-whole")
                 yield Label("", id="tree-count", classes="muted")
             yield ControlPanel(s, id="control-panel")
 
@@ -142,6 +144,7 @@ class QuestionnaireScreen(SectionScreen):
 
     @on(Tree.NodeHighlighted, "#control-tree")
     def _highlighted(self, event: Tree.NodeHighlighted[str]) -> None:
+        self.query_one("#tree-whole", Label).update(event.node.label.plain.strip())
         data = event.node.data
         if data and not data.startswith("theme:") and data != self.panel.control_id:
             self.panel.show(data)

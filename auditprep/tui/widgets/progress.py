@@ -60,6 +60,9 @@ def bar(counts: dict[str, int], width: int) -> Content:
     )
 
 
+MIN_BAR = 10
+
+
 @dataclass(frozen=True)
 class Row:
     key: str
@@ -89,13 +92,17 @@ class ProgressTable(Widget):
 
     def render(self) -> Content:
         width = self.size.width or 80
-        name_w = max(12, min(30, width // 3))
-        bar_w = max(6, width - name_w - NUM * len(COLUMNS) - 2)
+        fixed = NUM * len(COLUMNS) + 2
+        longest = max((len(r.title) for r in [*self.rows, self.total]), default=12)
+        # names whole whenever a bar of ten cells still fits (a theme's name is what people read);
+        # only a terminal narrower than 80 columns shortens them
+        name_w = max(12, min(longest, width - fixed - MIN_BAR))
+        bar_w = max(6, width - name_w - fixed)
         header = Content.assemble(
             ("Theme".ljust(name_w), "bold $text-muted"),
             " ",
             # the bar is posture (how the controls stand), not progress; answering progress is "Ans"
-            ("Control status"[:bar_w].ljust(bar_w), "bold $text-muted"),
+            (("Control status" if bar_w >= 14 else "Status")[:bar_w].ljust(bar_w), "bold $text-muted"),
             " ",
             *((label.rjust(NUM), "bold $text-muted") for _, label in COLUMNS),
         )
