@@ -268,8 +268,8 @@ async def timed_key(app, key: str, done) -> float:
 async def measure(path: Path, root: Path, steps: int) -> dict[str, object]:
     from textual.widgets import DataTable
 
+    from auditprep.application.recent import RecentList
     from auditprep.tui import make_app
-    from auditprep.tui.recent import RecentList
     from auditprep.tui.screens import dashboard as dashboard_module
     from auditprep.tui.screens.questionnaire import QuestionnaireScreen
     from auditprep.tui.widgets.question_form import QuestionForm

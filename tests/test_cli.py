@@ -230,3 +230,19 @@ def test_a_request_rate_that_is_not_a_positive_number_is_a_usage_error(eng, rate
 def test_an_explanation_narrower_than_twenty_columns_is_a_usage_error():
     proc = run("explain", "fargate", "--width", "3")
     assert proc.returncode == 2 and "--width" in proc.stderr
+
+
+def test_an_engagement_made_on_the_command_line_is_offered_by_the_assistant(tmp_path: Path) -> None:
+    """init puts the new file first in the recent list the picker reads; a refused init adds nothing."""
+    from auditprep.application.recent import RecentList
+
+    data = tmp_path / "data"
+    env = {"XDG_DATA_HOME": str(data)}
+    recent = RecentList(data / "auditprep" / "recent.json")
+    bad = run("init", str(tmp_path / "bad.engagement"), "--framework", "pci-dss", "--period", "2026-13-01..x", env=env)
+    assert bad.returncode != 0 and not (tmp_path / "bad.engagement").exists()
+    assert recent.load() == []
+    made = run("init", str(tmp_path / "acme.engagement"), "--framework", "pci-dss", "--name", "Acme 2026", env=env)
+    assert made.returncode == 0, made.stderr
+    [entry] = recent.load()
+    assert entry.path == (tmp_path / "acme.engagement").resolve() and entry.name == "Acme 2026"

@@ -41,26 +41,12 @@ def init(
     facts: tuple[str, ...],
 ) -> None:
     """Create a new engagement file (never overwrites one)."""
-    import json
-
-    from auditprep import applicability
-    from auditprep.store import Engagement
+    from auditprep.application.engagements import NewEngagement, create_engagement
 
     catalog = load_catalog(ctx)  # refuse to start an engagement on a broken catalog
-    start, end = applicability.parse_period(period) if period else ("", "")
-    parsed = applicability.parse(facts, catalog)
-    unique = tuple(dict.fromkeys(frameworks))
-    who = actor()
-    with Engagement.create(
-        engagement, name=name or engagement.stem, organisation=organisation, frameworks=unique, actor=who
-    ) as eng:
-        settings: dict[str, str] = {}
-        if period:
-            settings.update(period_start=start, period_end=end)
-        if parsed:
-            settings["applicability"] = json.dumps(applicability.merge({}, parsed), sort_keys=True)
-        if settings:
-            eng.set_meta(who, **settings)
+    request = NewEngagement(engagement, frameworks, name or "", organisation, period or "", facts)
+    with create_engagement(request, catalog, actor=actor()) as eng:
+        unique = eng.info().frameworks
     click.echo(f"Created {engagement} for {', '.join(unique)}.")
 
 

@@ -22,8 +22,9 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
+from auditprep.application.recent import RecentList
 from auditprep.catalog import Catalog
-from auditprep.errors import AuditprepError, EngagementError
+from auditprep.errors import AuditprepError
 from auditprep.store import Engagement
 from auditprep.tui.dependencies import (
     default_actor,
@@ -33,7 +34,6 @@ from auditprep.tui.dependencies import (
     default_review_notes,
 )
 from auditprep.tui.messages import SessionReady
-from auditprep.tui.recent import RecentList
 from auditprep.tui.review_notes import ReviewNotes
 from auditprep.tui.session import CollectPlan, Session
 
@@ -246,25 +246,15 @@ class AuditprepApp(App[int]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="open")
     def create_engagement(self, spec: dict[str, Any]) -> None:
         """Create a new engagement file from the picker's form, then open it."""
+        from auditprep.application.engagements import NewEngagement, create_engagement
+
         catalog = self.catalog()
-        unknown = [f for f in spec["frameworks"] if f not in catalog.frameworks]
-        if unknown:
-            raise EngagementError(f"The questionnaires have no framework {unknown[0]}.")
-        kwargs: dict[str, Any] = {}
-        if self.clock is not None:
-            kwargs["clock"] = self.clock
         path: Path = spec["path"]
-        engagement = Engagement.create(
-            path,
-            name=spec["name"],
-            organisation=spec["organisation"],
-            frameworks=spec["frameworks"],
-            actor=self.actor,
-            **kwargs,
+        request = NewEngagement(
+            path, spec["frameworks"], spec["name"], spec["organisation"], scope=tuple(spec.get("scope", ()))
         )
+        engagement = create_engagement(request, catalog, actor=self.actor, recent=self.recent, clock=self.clock)
         try:
-            for kind, value in spec.get("scope", ()):
-                engagement.add_scope(self.actor, kind, value)
             session = Session(engagement, catalog, actor=self.actor, label=path.name)
             session.warm()
         except BaseException:

@@ -25,7 +25,7 @@ async def test_create_an_engagement_from_the_picker(app_factory, tmp_path: Path,
         dialog = app.screen
         assert isinstance(dialog, CreateEngagementDialog)
         await type_text(pilot, "Card platform 2026")
-        assert dialog.query_one("#path", Input).value == str(tmp_path / "card-platform-2026.auditprep")
+        assert dialog.query_one("#path", Input).value == str(tmp_path / "card-platform-2026.engagement")
         dialog.query_one("#organisation", Input).value = "Larkspur Health"
         frameworks = dialog.query_one("#frameworks", SelectionList)
         frameworks.select("pci-dss")
@@ -36,7 +36,7 @@ async def test_create_an_engagement_from_the_picker(app_factory, tmp_path: Path,
         await ready(pilot, app)
         assert isinstance(app.screen, DashboardScreen)
 
-    created = tmp_path / "card-platform-2026.auditprep"
+    created = tmp_path / "card-platform-2026.engagement"
     with Engagement.open(created, readonly=True) as eng:
         info = eng.info()
         assert (info.name, info.organisation, info.frameworks) == (

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from auditprep.application.recent import LIMIT, RecentList
 from auditprep.errors import EngagementError, InvalidInput
 from auditprep.store import Engagement
-from auditprep.tui.recent import LIMIT, RecentList
 from auditprep.tui.session import Session
 from auditprep.tui.suggestions import next_steps
 
@@ -120,7 +120,7 @@ def test_the_recent_list_keeps_the_last_ten_and_survives_damage(tmp_path: Path) 
 
 def test_importing_the_tui_package_loads_nothing_and_creates_nothing(tmp_path: Path) -> None:
     code = (
-        "import sys, auditprep.tui, auditprep.tui.recent, auditprep.tui.session; "
+        "import sys, auditprep.tui, auditprep.application.recent, auditprep.tui.session; "
         "print(','.join(m for m in ('textual', 'platformdirs', 'boto3', 'docker') if m in sys.modules))"
     )
     env = {"HOME": str(tmp_path), "XDG_DATA_HOME": str(tmp_path / "data"), "PATH": "/usr/bin:/bin"}

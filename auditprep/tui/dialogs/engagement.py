@@ -10,13 +10,12 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import DirectoryTree, Input, Label, SelectionList
 
+from auditprep.application.engagements import SUFFIX
 from auditprep.concepts import FRAMEWORK_LABELS
 from auditprep.errors import InvalidInput
 from auditprep.models import FRAMEWORK_IDS
 from auditprep.tui.dialogs.forms import FormDialog, buttons
 from auditprep.tui.widgets.form import row
-
-SUFFIX = ".auditprep"
 
 
 def slug(name: str) -> str:

@@ -14,7 +14,7 @@ from textual.screen import Screen
 from textual.widgets import Button, Footer, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from auditprep.tui.recent import RecentEngagement
+from auditprep.application.recent import RecentEngagement
 
 if TYPE_CHECKING:
     from auditprep.tui.app import AuditprepApp
