@@ -11,16 +11,15 @@ import asyncio
 import gc
 import os
 import signal
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
 from textual import work
-from textual.app import App, SystemCommand
+from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
 
 from auditprep.application.recent import RecentList
 from auditprep.catalog import Catalog
@@ -34,6 +33,7 @@ from auditprep.tui.dependencies import (
     default_review_notes,
 )
 from auditprep.tui.messages import SessionReady
+from auditprep.tui.navigation import Navigation
 from auditprep.tui.review_notes import ReviewNotes
 from auditprep.tui.session import CollectPlan, Session
 
@@ -63,7 +63,7 @@ def _commands(name: str) -> Callable[[], type]:
     return provider
 
 
-class AuditprepApp(App[int]):
+class AuditprepApp(Navigation):
     """auditprep's guided session.
 
     ``engagement``: a file to open (an evidence package ``.zip`` opens for review), else the picker.
@@ -380,93 +380,6 @@ class AuditprepApp(App[int]):
             pass
         super()._handle_exception(error)
 
-    # --- navigation ---------------------------------------------------------------------
-
-    def action_section(self, name: str) -> None:
-        if self.session is None or not self.is_screen_installed(name):
-            return
-        if isinstance(self.screen, _modal_types()):
-            return
-        self.save_everything()
-        self.section = name
-        self.switch_screen(name)
-
-    def goto_control(self, control_id: str) -> None:
-        if self.session is None:
-            return
-        self.action_section("questionnaire")
-        screen = self.get_screen("questionnaire")
-        screen.call_after_refresh(screen.show_control, control_id)  # type: ignore[attr-defined]
-
-    def explain_concept(self, key: str) -> None:
-        if self.session is None:
-            return
-        self.action_section("concepts")
-        screen = self.get_screen("concepts")
-        screen.call_after_refresh(screen.show_concept, key)  # type: ignore[attr-defined]
-
-    def run_collection(self) -> None:
-        if self.session is None or self.session.readonly:
-            return
-        self.action_section("collect")
-        screen = self.get_screen("collect")
-        screen.call_after_refresh(screen.action_start)  # type: ignore[attr-defined]
-
-    def render_from_palette(self, framework: str, fmt: str) -> None:
-        if self.session is None:
-            return
-        self.action_section("report")
-        screen = self.get_screen("report")
-
-        def go() -> None:
-            screen.prefill(framework, fmt)  # type: ignore[attr-defined]
-            screen.call_after_refresh(screen.action_render)  # type: ignore[attr-defined]
-
-        screen.call_after_refresh(go)
-
-    def action_help(self) -> None:
-        from auditprep.tui.dialogs.help import HelpDialog
-
-        self.push_screen(HelpDialog())
-
-    def action_toggle_theme(self) -> None:
-        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
-
-    def action_open_other(self) -> None:
-        self.show_picker()
-
-    # --- errors -------------------------------------------------------------------------
-
-    def show_error(self, error: BaseException | None) -> None:
-        from auditprep.tui.dialogs.error import ErrorDialog
-
-        if isinstance(error, AuditprepError):
-            title, message = error.title, error.message
-        elif isinstance(error, OSError):
-            where = f" {error.filename}" if getattr(error, "filename", None) else ""
-            title, message = "File error", f"Could not access{where}: {error.strerror or error}."
-        else:
-            title = "Unexpected error"
-            message = f"{type(error).__name__}: {error}. Nothing that was saved is lost; please report this."
-        self.push_screen(ErrorDialog(title, message))
-
-    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            if event.worker.group == "open" and self.session is None and len(self.screen_stack) <= 1:
-                self.show_picker()  # nothing opened: the picker, under the error
-            self.show_error(event.worker.error)
-
-    # --- command palette ----------------------------------------------------------------
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand("Toggle light / dark", "Switch between the light and dark theme", self.action_toggle_theme)
-        yield SystemCommand("Help", "Keys and how auditprep works", self.action_help)
-        if self.session is not None:
-            yield SystemCommand(
-                "Open another engagement", "Save, close this one and go to the picker", self.action_open_other
-            )
-
 
 def settle_memory() -> None:
     """Move what is loaded so far out of the garbage collector's way.
@@ -475,9 +388,3 @@ def settle_memory() -> None:
     collector's full passes over them show up as 100 ms hitches while moving through controls.
     """
     gc.freeze()
-
-
-def _modal_types() -> tuple[type, ...]:
-    from textual.screen import ModalScreen
-
-    return (ModalScreen,)
