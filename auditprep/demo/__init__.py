@@ -21,7 +21,7 @@ from auditprep.store import Engagement, parse_iso
 HERE = Path(__file__).resolve().parent
 RECORDING = HERE / "recording.json"
 ANSWERS = HERE / "answers.json"
-FRAMEWORKS = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate")
+FRAMEWORKS = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate", "fedramp-20x")
 
 
 DEMO_NAME = "Larkspur Pay 2026 assessment"
