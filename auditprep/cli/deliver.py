@@ -66,9 +66,9 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pdf", "html", "json", "csv", "oscal"]),
+    type=click.Choice(["pdf", "html", "json", "csv", "oscal", "sdr", "vdr", "ksi-metrics"]),
     default=None,
-    help="Output format (default: from the file extension, else pdf).",
+    help="Output format (default: from the file extension, else pdf). sdr, vdr and ksi-metrics: FedRAMP 20x JSON.",
 )
 @click.option(
     "--kind",
