@@ -43,6 +43,9 @@ TRIVY_VULN_KIND = "import.trivy_vulnerability"
 ASFF_KIND = "import.asff_finding"
 INVENTORY_KIND = "docker.image_inventory"
 KINDS = (INVENTORY_KIND, INSPECTOR_KIND, ECR_IMAGE_KIND, TRIVY_IMAGE_KIND, TRIVY_VULN_KIND, ASFF_KIND)
+# every kind ``age`` reads, with the runtime records that say where an image runs: load these (with
+# their data) from the store, e.g. ``eng.current_evidence(kinds=vulns.READS)``
+READS = (*KINDS, "docker.container", "docker.swarm_service", "aws.ecs.task")
 
 Severity = Literal["critical", "high", "medium", "low", "informational", "unknown"]
 DeadlineStatus = Literal["overdue", "within", "undetermined", "no_fix", "entity_schedule", "not_rated"]

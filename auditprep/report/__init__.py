@@ -18,7 +18,8 @@ from auditprep.store import Engagement
 if TYPE_CHECKING:
     from auditprep.report.facts import Facts
 
-FORMATS = ("pdf", "html", "json", "csv", "oscal")
+POAM_FORMATS = ("poam-oscal", "poam-csv", "poam-xlsx")
+FORMATS = ("pdf", "html", "json", "csv", "oscal", *POAM_FORMATS)
 KINDS = ("framework", "playbook")
 PLAYBOOK_FORMATS = ("pdf", "html")
 
@@ -57,8 +58,11 @@ def build(
 
         return build_playbook(eng, catalog, package_hash=package_hash, facts=facts)
     from auditprep.report.context import build_context
+    from auditprep.report.workpapers import add_working_papers
 
-    return build_context(eng, catalog, framework, package_hash=package_hash, facts=facts)
+    return add_working_papers(
+        build_context(eng, catalog, framework, package_hash=package_hash, facts=facts), eng, catalog, facts
+    )
 
 
 def html_of(ctx: dict[str, Any], catalog: Catalog, medium: str) -> str:
@@ -86,6 +90,10 @@ def report_bytes(ctx: dict[str, Any], catalog: Catalog, fmt: str) -> bytes:
         return to_json(build_oscal(ctx))
     if fmt == "html":
         return html_of(ctx, catalog, "html").encode("utf-8")
+    if fmt in POAM_FORMATS:
+        from auditprep.report.workpapers import poam_bytes
+
+        return poam_bytes(ctx, fmt)
     raise ReportError(f"unknown report format '{fmt}'.")
 
 
