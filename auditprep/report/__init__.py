@@ -18,9 +18,10 @@ from auditprep.store import Engagement
 if TYPE_CHECKING:
     from auditprep.report.facts import Facts
 
-FORMATS = ("pdf", "html", "json", "csv", "oscal", "sdr", "vdr", "ksi-metrics")
+POAM_FORMATS = ("poam-oscal", "poam-csv", "poam-xlsx")
 # FedRAMP 20x machine-readable documents, written from the fedramp-20x report and the run history
 TWENTY_X_FORMATS = ("sdr", "vdr", "ksi-metrics")
+FORMATS = ("pdf", "html", "json", "csv", "oscal", *POAM_FORMATS, *TWENTY_X_FORMATS)
 KINDS = ("framework", "playbook")
 PLAYBOOK_FORMATS = ("pdf", "html")
 
@@ -76,8 +77,11 @@ def build(
 
         return build_playbook(eng, catalog, package_hash=package_hash, facts=facts)
     from auditprep.report.context import build_context
+    from auditprep.report.workpapers import add_working_papers
 
-    ctx = build_context(eng, catalog, framework, package_hash=package_hash, facts=facts)
+    ctx = add_working_papers(
+        build_context(eng, catalog, framework, package_hash=package_hash, facts=facts), eng, catalog, facts
+    )
     if ctx["framework"]["id"] == "fedramp-20x":  # the human-readable SDR is the report itself
         from auditprep.report.sdr import build_sdr
 
@@ -110,6 +114,10 @@ def report_bytes(ctx: dict[str, Any], catalog: Catalog, fmt: str) -> bytes:
         return to_json(build_oscal(ctx))
     if fmt == "html":
         return html_of(ctx, catalog, "html").encode("utf-8")
+    if fmt in POAM_FORMATS:
+        from auditprep.report.workpapers import poam_bytes
+
+        return poam_bytes(ctx, fmt)
     raise ReportError(f"unknown report format '{fmt}'.")
 
 
