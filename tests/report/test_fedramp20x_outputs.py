@@ -190,3 +190,40 @@ def test_schema_registry_refuses_addresses_it_does_not_ship(offline) -> None:
     assert resolver.lookup(f"{schemas.FEDRAMP_BASE}{schemas.COMMON}/$defs/nRating").contents["enum"] == [1, 2, 3, 4, 5]
     with pytest.raises(Unresolvable):
         resolver.lookup("https://example.com/other.json")
+
+
+def test_vdr_validates_and_lists_each_open_vulnerability_on_running_images(history, tmp_path, offline) -> None:
+    from auditprep import vulns
+    from auditprep.store.detections import first_collected
+
+    path, _ = history
+    vdr = _report(path, "vdr", tmp_path / "vdr.json")
+    assert schemas.problems(vdr, schemas.VDR) == []
+    with Engagement.open(path, readonly=True) as eng:
+        as_of = parse_iso(vdr["reportPeriod"]["to"])
+        ageing = vulns.age(
+            eng.current_evidence(kinds=vulns.READS), as_of, first_seen=first_collected(eng, (vulns.INVENTORY_KIND,))
+        )
+        first_run = eng.runs()[0]
+    expected = [v for v in ageing.records if v.in_use is not False]
+    assert expected, "the demo runs an image with a known-vulnerable package"
+    assert len(vdr["vulnerabilities"]) == len(expected)
+    heartbleed = next(x for x in vdr["vulnerabilities"] if x["providerTrackingId"].startswith("CVE-2014-0160|"))
+    # detected when the demo's first Docker collection inventoried the image, not when this report was written
+    detected = parse_iso(heartbleed["detection"]["detectedAt"])
+    assert first_run.started_at <= detected < first_run.started_at + timedelta(minutes=5)
+    # nothing the provider alone can decide is invented
+    for item in vdr["vulnerabilities"]:
+        assert not {"currentRating", "isInternetReachable", "isLikelyExploitable", "finalDisposition"} & set(item)
+    # three days after detection the 5-day evaluation window is still open
+    assert heartbleed["overdueStatus"]["isOverdue"] is False
+    assert (detected + timedelta(days=5)).date().isoformat() in heartbleed["overdueStatus"]["explanation"]
+
+
+def test_vdr_overdue_once_the_evaluation_window_has_passed() -> None:
+    from auditprep.report.vdr import _overdue
+
+    detected = parse_iso("2026-11-01T10:00:00Z")
+    assert _overdue(detected, detected + timedelta(days=5))["isOverdue"] is False
+    late = _overdue(detected, detected + timedelta(days=5, seconds=1))
+    assert late["isOverdue"] is True and "2026-11-06" in late["explanation"]
