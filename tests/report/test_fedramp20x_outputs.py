@@ -227,3 +227,33 @@ def test_vdr_overdue_once_the_evaluation_window_has_passed() -> None:
     assert _overdue(detected, detected + timedelta(days=5))["isOverdue"] is False
     late = _overdue(detected, detected + timedelta(days=5, seconds=1))
     assert late["isOverdue"] is True and "2026-11-06" in late["explanation"]
+
+
+@pytest.mark.slow
+def test_pdf_for_fedramp_20x_is_the_human_readable_sdr(history, tmp_path) -> None:
+    import re
+
+    from pypdf import PdfReader
+
+    path, _ = history
+    out = tmp_path / "sdr.pdf"
+    result = CliRunner().invoke(main, ["report", str(path), "--framework", "fedramp-20x", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(out)
+    marks: list[tuple[int, str, int]] = []
+
+    def walk(items, level):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, level + 1)
+            else:
+                marks.append((level, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 1)
+    assert (1, "4 Security Decision Record") in [(lvl, t) for lvl, t, _ in marks]
+    fw = load_catalog().frameworks["fedramp-20x"]
+    sdr_marks = {t: p for lvl, t, p in marks if t.startswith("SDR ")}
+    assert set(sdr_marks) == {f"SDR {r.id}" for r in fw.requirements}
+    page = re.sub(r"\s+", " ", reader.pages[sdr_marks["SDR KSI-CNA-ULN"]].extract_text())
+    assert "Cycle: the docker checks" in page and "daily over 4 runs" in page
+    assert "Implementation status: Not Implemented" in page or "Implementation status: Partially" in page
