@@ -21,6 +21,7 @@ from typing import Any
 
 from auditprep.catalog import Catalog
 from auditprep.report.ksi_metrics import FRAMEWORK, History, check_sources, ksi_checks
+from auditprep.report.output import ReportError
 from auditprep.store import Engagement, iso
 
 SCHEMA_FILE = "fedramp-security-decision-record-schema-2026-06-24.json"
@@ -36,8 +37,16 @@ _OUTSIDE_RISK = (
 
 def package_uri(ctx: dict[str, Any]) -> tuple[str, bool]:
     """The Certification Package Overview URI recorded on the engagement, else a URN naming the engagement."""
+    from urllib.parse import urlsplit
+
     given = ctx["engagement"]["applicability"].get(PACKAGE_FACT) or []
     if given:
+        parts = urlsplit(given[0])
+        if parts.scheme not in ("http", "https") or not parts.netloc or any(c.isspace() for c in given[0]):
+            raise ReportError(
+                f"{PACKAGE_FACT} is '{given[0]}', which is not a full http(s) address; record it again with "
+                f"'auditprep applicability ENGAGEMENT {PACKAGE_FACT}=https://...'."
+            )
         return given[0], True
     return f"urn:auditprep:engagement:{ctx['engagement']['fingerprint']}", False
 

@@ -257,3 +257,23 @@ def test_pdf_for_fedramp_20x_is_the_human_readable_sdr(history, tmp_path) -> Non
     page = re.sub(r"\s+", " ", reader.pages[sdr_marks["SDR KSI-CNA-ULN"]].extract_text())
     assert "Cycle: the docker checks" in page and "daily over 4 runs" in page
     assert "Implementation status: Not Implemented" in page or "Implementation status: Partially" in page
+
+
+def test_the_package_overview_address_is_recorded_once_and_named_by_both_documents(tmp_path) -> None:
+    path = tmp_path / "demo.engagement"
+    build_demo(path, load_catalog())
+    runner = CliRunner()
+    sdr = _report(path, "sdr", tmp_path / "before.json")
+    assert sdr["certificationPackageOverviewUri"].startswith("urn:auditprep:engagement:")
+    assert sdr["metadata"]["packageOverviewRecorded"] is False
+    uri = "https://larkspur.example/fedramp/package-overview"
+    done = runner.invoke(main, ["applicability", str(path), f"fedramp.package-overview={uri}"])
+    assert done.exit_code == 0, done.output
+    assert _report(path, "sdr", tmp_path / "sdr.json")["certificationPackageOverviewUri"] == uri
+    assert _report(path, "vdr", tmp_path / "vdr.json")["certificationPackageOverviewUri"] == uri
+    runner.invoke(main, ["applicability", str(path), "fedramp.package-overview=package overview"])
+    bad = runner.invoke(
+        main, ["report", str(path), "--framework", "fedramp-20x", "--format", "sdr", "-o", str(tmp_path / "x.json")]
+    )
+    assert bad.exit_code == 2 and "not a full http(s) address" in bad.output
+    assert "Traceback" not in bad.output and not (tmp_path / "x.json").exists()
