@@ -84,3 +84,42 @@ async def test_dashboard_shows_ksi_verdicts_by_theme(demo: Path, tmp_path: Path)
                 )
             ]
         assert not app.screen.query("#fw-pci-dss-sections")
+
+
+async def test_the_report_screen_writes_the_sdr(demo: Path, tmp_path: Path) -> None:
+    from textual.widgets import Input, Select
+
+    from auditprep import schemas
+    from auditprep.tui import make_app
+    from auditprep.tui.recent import RecentList
+
+    from .helpers import settle
+
+    with Engagement.open(demo, readonly=True) as eng:
+        now = eng.clock()
+    app = make_app(
+        demo,
+        catalog=load_catalog(),
+        clock=lambda: now,
+        actor="tester",
+        recent=RecentList(tmp_path / "r.json"),
+        start_dir=tmp_path,
+    )
+    app.animation_level = "none"
+    async with app.run_test(size=(140, 50)) as pilot:
+        await ready(pilot, app)
+        await pilot.press("5")
+        await settle(pilot, app)
+        screen = app.screen
+        screen.query_one("#report-framework", Select).value = "fedramp-20x"
+        screen.query_one("#report-format", Select).value = "sdr"
+        await settle(pilot, app)
+        out = Path(screen.query_one("#report-path", Input).value)
+        assert out.name.endswith("-fedramp-20x.sdr.json")
+        await pilot.press("ctrl+s")
+        for _ in range(50):
+            await settle(pilot, app)
+            if str(screen.query_one("#report-status").render()).startswith("Written"):
+                break
+        assert str(screen.query_one("#report-status").render()).startswith(f"Written to {out} (")
+    assert schemas.problems(json.loads(out.read_text()), schemas.SDR) == []
