@@ -69,17 +69,36 @@ class Measurement:
         }
 
 
+class _Index:
+    """One evaluation's findings by check, and imported results by the controls they inform."""
+
+    def __init__(self, catalog: Catalog, findings: list[Finding]):
+        self.by_check: dict[str, list[Finding]] = {}
+        self.imported: dict[str, list[Finding]] = {}
+        for f in findings:
+            if f.check in catalog.checks:
+                self.by_check.setdefault(f.check, []).append(f)
+            else:  # results imported from other tools join the KSIs naming a check of their control
+                for cid in f.controls:
+                    self.imported.setdefault(cid, []).append(f)
+
+    def of(self, catalog: Catalog, checks: tuple[str, ...]) -> list[Finding]:
+        out = [f for c in checks for f in self.by_check.get(c, ())]
+        seen: set[int] = set()
+        for cid in sorted({cid for c in checks for cid in catalog.check_controls.get(c, ())}):
+            for f in self.imported.get(cid, ()):
+                if id(f) not in seen:
+                    seen.add(id(f))
+                    out.append(f)
+        return out
+
+
 def measure(
-    catalog: Catalog, checks: tuple[str, ...], findings: list[Finding], at: datetime, evaluation: int
+    catalog: Catalog, checks: tuple[str, ...], findings: list[Finding] | _Index, at: datetime, evaluation: int
 ) -> Measurement:
     """Judge one KSI's checks on one evaluation's findings."""
-    wanted = set(checks)
-    controls = {cid for c in checks for cid in catalog.check_controls.get(c, ())}
-    mine = [
-        f
-        for f in findings
-        if f.check in wanted or (f.check not in catalog.checks and controls.intersection(f.controls))
-    ]
+    index = findings if isinstance(findings, _Index) else _Index(catalog, findings)
+    mine = index.of(catalog, checks)
     counts = Counter(f.status for f in mine)
     failing = tuple(sorted({f.check for f in mine if f.status is FindingStatus.FAIL}))
     unjudged = tuple(sorted({f.check for f in mine if f.status in (FindingStatus.WARN, FindingStatus.NOT_EVALUATED)}))
@@ -138,9 +157,9 @@ class History:
         measured = {r.id: ksi_checks(r) for r in fw.requirements if ksi_checks(r)}
         out.series = {rid: [] for rid in measured}
         for ev in evaluations:
-            findings = eng.findings(evaluation=ev.id)
+            index = _Index(catalog, eng.findings(evaluation=ev.id))
             for rid, checks in measured.items():
-                out.series[rid].append(measure(catalog, checks, findings, ev.at, ev.id))
+                out.series[rid].append(measure(catalog, checks, index, ev.at, ev.id))
         return out
 
     @property

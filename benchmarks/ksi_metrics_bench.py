@@ -1,0 +1,97 @@
+"""How the FedRAMP 20x KSI metrics and SDR scale with the run history.
+
+Builds the demo engagement, then collects its recorded Docker evidence again once a day and evaluates
+it with the real checks, up to a year of daily evaluations. At 30, 90, 180 and 365 evaluations it
+prints the time to build the KSI metrics document (every KSI's measure at every evaluation) and the
+SDR, the time per evaluation, and the ratio of the per-evaluation cost at each size to that at 30
+(goal: at most 1.5, i.e. the cost grows linearly with the history and not faster).
+
+Usage: python benchmarks/ksi_metrics_bench.py [--days 365] [--keep]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+from auditprep.catalog import load_catalog
+from auditprep.collect.run import reevaluate
+from auditprep.demo import RECORDING, build_demo
+from auditprep.models import Evidence, Source
+from auditprep.report.context import build_context
+from auditprep.report.ksi_metrics import History, build_metrics
+from auditprep.report.sdr import build_sdr
+from auditprep.store import Engagement
+
+ACTOR = "benchmark"
+
+
+def docker_evidence() -> list[Evidence]:
+    recording = json.loads(RECORDING.read_text(encoding="utf-8"))
+    run = next(r for r in recording["runs"] if r["source"] == "docker")
+    return [Evidence.model_validate(e) for e in run["evidence"]]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--keep", action="store_true", help="keep the engagement and print where it is")
+    args = parser.parse_args()
+    catalog = load_catalog()
+    folder = Path(tempfile.mkdtemp(prefix="ksi-bench-"))
+    path = folder / "demo.engagement"
+    build_demo(path, catalog)
+    evidence = docker_evidence()
+    with Engagement.open(path, readonly=True) as eng:
+        start = eng.evaluations()[-1].at
+    marks = sorted({n for n in (30, 90, 180, 365) if n <= args.days} | {args.days})
+    rows = []
+    base = None
+    day = 0
+    t_fill = time.perf_counter()
+    for target in marks:
+        while True:
+            with Engagement.open(path, readonly=True) as eng:
+                have = len(eng.evaluations())
+            if have >= target:
+                break
+            day += 1
+            moment = [start + timedelta(days=day)]
+
+            def clock(moment: list = moment):
+                moment[0] += timedelta(seconds=1)
+                return moment[0]
+
+            with Engagement.open(path, clock=clock) as eng:
+                eng.add_run(actor=ACTOR, source=Source.DOCKER, started_at=moment[0], evidence=evidence)
+                reevaluate(eng, catalog, ACTOR)
+        with Engagement.open(path, readonly=True) as eng:
+            ctx = build_context(eng, catalog, "fedramp-20x")
+            t0 = time.perf_counter()
+            history = History.load(eng, catalog)
+            metrics = build_metrics(eng, catalog, ctx, history)
+            t1 = time.perf_counter()
+            build_sdr(eng, catalog, ctx, history)
+            t2 = time.perf_counter()
+        size = len(json.dumps(metrics))
+        per = (t1 - t0) / target
+        base = base or per
+        rows.append((target, t1 - t0, t2 - t1, per * 1000, per / base, size / 1e6))
+    fill = time.perf_counter() - t_fill
+    print(f"KSI metrics over a daily history (demo engagement; filling it took {fill:.1f} s)")
+    print(f"{'evaluations':>11} {'metrics s':>10} {'SDR s':>7} {'ms/eval':>8} {'ratio':>6} {'MB':>6}")
+    for n, m, s, per_ms, ratio, mb in rows:
+        print(f"{n:>11} {m:>10.2f} {s:>7.2f} {per_ms:>8.2f} {ratio:>6.2f} {mb:>6.2f}")
+    if args.keep:
+        print(f"engagement kept at {path}")
+    else:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
