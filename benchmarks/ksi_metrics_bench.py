@@ -6,7 +6,9 @@ prints the time to build the KSI metrics document (every KSI's measure at every 
 SDR, the time per evaluation, and the ratio of the per-evaluation cost at each size to that at 30
 (goal: at most 1.5, i.e. the cost grows linearly with the history and not faster).
 
-Usage: python benchmarks/ksi_metrics_bench.py [--days 365] [--keep]
+Times are the best of --repeat measurements (the SDR time is on top of the history, which it shares).
+
+Usage: python benchmarks/ksi_metrics_bench.py [--days 365] [--repeat 3] [--keep]
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ def docker_evidence() -> list[Evidence]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per size; the best is printed")
     parser.add_argument("--keep", action="store_true", help="keep the engagement and print where it is")
     args = parser.parse_args()
     catalog = load_catalog()
@@ -72,16 +75,19 @@ def main() -> None:
                 reevaluate(eng, catalog, ACTOR)
         with Engagement.open(path, readonly=True) as eng:
             ctx = build_context(eng, catalog, "fedramp-20x")
-            t0 = time.perf_counter()
-            history = History.load(eng, catalog)
-            metrics = build_metrics(eng, catalog, ctx, history)
-            t1 = time.perf_counter()
-            build_sdr(eng, catalog, ctx, history)
-            t2 = time.perf_counter()
+            took, sdr_took = [], []
+            for _ in range(args.repeat):  # the machine may be shared: keep the best of a few
+                t0 = time.perf_counter()
+                history = History.load(eng, catalog)
+                metrics = build_metrics(eng, catalog, ctx, history)
+                t1 = time.perf_counter()
+                build_sdr(eng, catalog, ctx, history)
+                took.append(t1 - t0)
+                sdr_took.append(time.perf_counter() - t1)
         size = len(json.dumps(metrics))
-        per = (t1 - t0) / target
+        per = min(took) / target
         base = base or per
-        rows.append((target, t1 - t0, t2 - t1, per * 1000, per / base, size / 1e6))
+        rows.append((target, min(took), min(sdr_took), per * 1000, per / base, size / 1e6))
     fill = time.perf_counter() - t_fill
     print(f"KSI metrics over a daily history (demo engagement; filling it took {fill:.1f} s)")
     print(f"{'evaluations':>11} {'metrics s':>10} {'SDR s':>7} {'ms/eval':>8} {'ratio':>6} {'MB':>6}")
