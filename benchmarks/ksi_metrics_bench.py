@@ -39,12 +39,8 @@ def docker_evidence() -> list[Evidence]:
     return [Evidence.model_validate(e) for e in run["evidence"]]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--days", type=int, default=365)
-    parser.add_argument("--repeat", type=int, default=3, help="measurements per size; the best is printed")
-    parser.add_argument("--keep", action="store_true", help="keep the engagement and print where it is")
-    args = parser.parse_args()
+def curve(marks: list[int], repeat: int = 3, keep: bool = False) -> list[dict]:
+    """Fill a daily history up to each size in ``marks`` and time the metrics and the SDR at each."""
     catalog = load_catalog()
     folder = Path(tempfile.mkdtemp(prefix="ksi-bench-"))
     path = folder / "demo.engagement"
@@ -52,17 +48,13 @@ def main() -> None:
     evidence = docker_evidence()
     with Engagement.open(path, readonly=True) as eng:
         start = eng.evaluations()[-1].at
-    marks = sorted({n for n in (30, 90, 180, 365) if n <= args.days} | {args.days})
-    rows = []
-    base = None
+    results: list[dict] = []
     day = 0
-    t_fill = time.perf_counter()
-    for target in marks:
+    for target in sorted(marks):
         while True:
             with Engagement.open(path, readonly=True) as eng:
-                have = len(eng.evaluations())
-            if have >= target:
-                break
+                if len(eng.evaluations()) >= target:
+                    break
             day += 1
             moment = [start + timedelta(days=day)]
 
@@ -75,8 +67,9 @@ def main() -> None:
                 reevaluate(eng, catalog, ACTOR)
         with Engagement.open(path, readonly=True) as eng:
             ctx = build_context(eng, catalog, "fedramp-20x")
+            findings = len(eng.findings())
             took, sdr_took = [], []
-            for _ in range(args.repeat):  # the machine may be shared: keep the best of a few
+            for _ in range(repeat):  # the machine may be shared: keep the best of a few
                 t0 = time.perf_counter()
                 history = History.load(eng, catalog)
                 metrics = build_metrics(eng, catalog, ctx, history)
@@ -84,19 +77,55 @@ def main() -> None:
                 build_sdr(eng, catalog, ctx, history)
                 took.append(t1 - t0)
                 sdr_took.append(time.perf_counter() - t1)
-        size = len(json.dumps(metrics))
-        per = min(took) / target
-        base = base or per
-        rows.append((target, min(took), min(sdr_took), per * 1000, per / base, size / 1e6))
-    fill = time.perf_counter() - t_fill
-    print(f"KSI metrics over a daily history (demo engagement; filling it took {fill:.1f} s)")
-    print(f"{'evaluations':>11} {'metrics s':>10} {'SDR s':>7} {'ms/eval':>8} {'ratio':>6} {'MB':>6}")
-    for n, m, s, per_ms, ratio, mb in rows:
-        print(f"{n:>11} {m:>10.2f} {s:>7.2f} {per_ms:>8.2f} {ratio:>6.2f} {mb:>6.2f}")
-    if args.keep:
+        results.append(
+            {
+                "evaluations": target,
+                "findings_per_evaluation": findings,
+                "metrics_s": min(took),
+                "sdr_s": min(sdr_took),
+                "metrics_bytes": len(json.dumps(metrics)),
+            }
+        )
+    if keep:
         print(f"engagement kept at {path}")
     else:
         shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def rows(results: list[dict]) -> list[list[str]]:
+    base = results[0]["metrics_s"] / results[0]["evaluations"] if results else 1.0
+    out = []
+    for r in results:
+        per = r["metrics_s"] / r["evaluations"]
+        out.append(
+            [
+                str(r["evaluations"]),
+                f"{r['metrics_s']:.2f}",
+                f"{r['sdr_s']:.2f}",
+                f"{per * 1000:.2f}",
+                f"{per / base:.2f}x",
+                f"{r['metrics_bytes'] / 1e6:.2f}",
+            ]
+        )
+    return out
+
+
+HEADER = ["evaluations", "metrics s", "SDR s (on top)", "ms per evaluation", "ratio to the first", "metrics file MB"]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=365)
+    parser.add_argument("--repeat", type=int, default=3, help="measurements per size; the best is printed")
+    parser.add_argument("--keep", action="store_true", help="keep the engagement and print where it is")
+    args = parser.parse_args()
+    marks = sorted({n for n in (30, 90, 180, 365) if n <= args.days} | {args.days})
+    results = curve(marks, args.repeat, args.keep)
+    print(f"KSI metrics over a daily history ({results[0]['findings_per_evaluation']} findings per evaluation)")
+    print("  ".join(HEADER))
+    for row in rows(results):
+        print("  ".join(c.rjust(len(h)) for c, h in zip(row, HEADER, strict=True)))
 
 
 if __name__ == "__main__":

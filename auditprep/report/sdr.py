@@ -150,6 +150,13 @@ class _Ksi:
                 )
             for c in o["check_results"]:
                 out.append(f"Measure {i} evidence: {c['sentence']}")
+            if o["evidence"]:
+                ids = o["evidence"]
+                more = f" and {len(ids) - 12} more" if len(ids) > 12 else ""
+                out.append(
+                    f"Measure {i} evidence records: {', '.join(ids[:12])}{more} (each with its hash in the "
+                    "engagement and the report's evidence index)."
+                )
             for a in o["answers"]:
                 att = a.get("attestation")
                 second = (
