@@ -173,3 +173,24 @@ def test_poam_for_another_framework_is_one_clear_error_and_writes_nothing(demo: 
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert "POA&M is a FedRAMP deliverable" in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_assessment_results_keep_who_answered_and_attested_and_give_every_risk_a_deadline(
+    demo: dict, catalog: Catalog
+) -> None:
+    from trestle.oscal.assessment_results import Model as OscalAssessmentResults
+
+    doc = json.loads(report_bytes(demo["ctx"], catalog, "oscal"))
+    ar = OscalAssessmentResults.model_validate(doc).assessment_results
+    result = ar.results[0]
+    assert result.risks and all(r.deadline is not None for r in result.risks)
+    people = {p.uuid: p.name for p in ar.metadata.parties or []}
+    attested = [c for c in demo["ctx"]["controls"].values() if c["attestation"]]
+    assert attested
+    for c in attested:
+        obs = next(o for o in result.observations if o.title.startswith(f"{c['id']} "))
+        props = {p.name: p.value for p in obs.props}
+        assert props["attested-by"] == c["attestation"]["by"] and props["answered-by"] == c["answer"]["by"]
+        names = {people[a.actor_uuid] for o in obs.origins for a in o.actors}
+        assert names == {c["attestation"]["by"], c["answer"]["by"]}
+    assert '"planned"' not in json.dumps(doc)  # no implementation status nobody stated

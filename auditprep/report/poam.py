@@ -146,7 +146,7 @@ class _Builder:
             id="",
             kind="check",
             controls=self.controls_of(f.controls),
-            weakness=f.title or (meta.title if meta else f.check),
+            weakness=f"Not met: {f.title or (meta.title if meta else f.check)}",
             description=f.message,
             detector=detector,
             source_id=f.check,
