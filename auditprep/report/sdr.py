@@ -201,8 +201,14 @@ class _Ksi:
                 f" In measure(s) {', '.join(mixed)} the checks verify the configuration and the team's answers "
                 "cover the practice around it, which automation cannot."
             )
+        judged = any(c["counts"].get("pass", 0) or c["counts"].get("fail", 0) for o in objs for c in o["check_results"])
         if unjudged:
             return lead + f" Some results could not be judged ({', '.join(unjudged)}), so it is not yet sufficient."
+        if not judged:
+            return (
+                lead
+                + " No check has judged anything yet (nothing in the collected scope, or no results), so the automation shows nothing yet."
+            )
         if manual or mixed:
             return lead + " The automated part is sufficient only for what its checks judge."
         return lead + " Each check was judged wherever it applies in the latest evaluation, which suffices."

@@ -123,6 +123,15 @@ def test_sdr_never_claims_what_the_evidence_does_not_show(history, tmp_path) -> 
         e["evidenceType"] == "Audit Record" and "Tomas Lindqvist" in e["evidenceDescription"]
         for e in mat["ksiEvidence"]
     )
+    # automation is called sufficient only where every measure is automated and every result was judged
+    automation = {
+        k["ksiId"]: next(v for v in k["ksiValidation"] if v.startswith("Automation:"))
+        for k in sdr["keySecurityIndicators"]
+        if verdicts[k["ksiId"]] != "not_covered"
+    }
+    assert automation["KSI-INR-RIR"].startswith("Automation: none;")
+    assert "could not be judged (aws.logs.kms, aws.logs.retention)" in automation["KSI-MLA-OSM"]
+    assert all("which suffices" not in a for a in automation.values() if "could not be judged" in a)
 
 
 def test_sdr_states_the_observed_cycle(history, tmp_path) -> None:
