@@ -213,6 +213,22 @@ class _Ksi:
             return lead + " The automated part is sufficient only for what its checks judge."
         return lead + " Each check was judged wherever it applies in the latest evaluation, which suffices."
 
+    def reviews(self) -> list[str]:
+        """What an assessor wrote, in a review loaded into the engagement, about this KSI's controls or evidence."""
+        controls = set(self.req["controls"])
+        evidence = {e for o in self.req["objectives"] for e in o["evidence"]}
+        out = []
+        for c in self.b.comments:
+            if (c.target_kind == "control" and c.target_id in controls) or (
+                c.target_kind == "evidence" and c.target_id in evidence
+            ):
+                flag = f", flagged {c.flag}" if c.flag != "none" else ""
+                out.append(
+                    f"Assessor review: {c.author} on {c.at:%Y-%m-%d}, about {c.target_kind} {c.target_id}{flag}: "
+                    f"{c.text or '(no text)'}"
+                )
+        return out
+
     def tests(self) -> list[str]:
         out = []
         for check in self.checks:
@@ -280,7 +296,7 @@ class _Ksi:
         item |= {
             "ksiImplementation": self.implementation(),
             "ksiValidation": self.validation(),
-            "ksiAssessment": self.b.assessment(),
+            "ksiAssessment": self.b.assessment() + self.reviews(),
             "ksiTests": self.tests(),
             "ksiEvidence": self.evidence(),
         }
@@ -288,7 +304,8 @@ class _Ksi:
 
 
 class SdrBuilder:
-    def __init__(self, catalog: Catalog, ctx: dict[str, Any], history: History):
+    def __init__(self, catalog: Catalog, ctx: dict[str, Any], history: History, comments: list[Any] | None = None):
+        self.comments = comments or []  # reviewer comments loaded into the engagement (auditprep.review)
         self.catalog = catalog
         self.ctx = ctx
         self.history = history
@@ -384,4 +401,7 @@ class SdrBuilder:
 
 def build_sdr(eng: Engagement, catalog: Catalog, ctx: dict[str, Any], history: History | None = None) -> dict[str, Any]:
     """The SDR document (FedRAMP's schema) for the fedramp-20x report context ``ctx``."""
-    return SdrBuilder(catalog, ctx, history or History.load(eng, catalog)).build()
+    from auditprep.review import review_comments
+
+    comments = [c for _, c in review_comments(eng)]
+    return SdrBuilder(catalog, ctx, history or History.load(eng, catalog), comments).build()

@@ -289,3 +289,30 @@ def test_the_package_overview_address_is_recorded_once_and_named_by_both_documen
     )
     assert bad.exit_code == 2 and "not a full http(s) address" in bad.output
     assert "Traceback" not in bad.output and not (tmp_path / "x.json").exists()
+
+
+def test_an_assessors_review_reaches_the_ksis_it_concerns(tmp_path) -> None:
+    from auditprep.review import ReviewFile, load_review_into
+
+    path = tmp_path / "demo.engagement"
+    build_demo(path, load_catalog())
+    with Engagement.open(path, readonly=True) as eng:
+        review = ReviewFile.for_engagement(tmp_path / "review.json", eng)
+    at = parse_iso("2026-12-05T10:00:00Z")
+    review.comment("control", "SEG-02", "Two services still get public IPs.", "concern", author="Jo Assessor", at=at)
+    with Engagement.open(path) as eng:
+        load_review_into(eng, review.path, "Maya Okafor (compliance lead)")
+    sdr = _report(path, "sdr", tmp_path / "sdr.json")
+    assert schemas.problems(sdr, schemas.SDR) == []
+    said = {
+        k["ksiId"]
+        for k in sdr["keySecurityIndicators"]
+        if any("Jo Assessor on 2026-12-05, about control SEG-02, flagged concern" in s for s in k["ksiAssessment"])
+    }
+    catalog = load_catalog()
+    expected = {
+        rid
+        for rid in catalog.requirement_controls["fedramp-20x"]
+        if "SEG-02" in catalog.requirement_controls["fedramp-20x"][rid]
+    }
+    assert said == expected and "KSI-CNA-MAT" in said
