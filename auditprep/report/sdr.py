@@ -361,7 +361,16 @@ class SdrBuilder:
             if evals
             else "no evaluation yet"
         )
+        tool = self.ctx["tool"]
         return [
+            {
+                "frrID": "SDR-CSO-MTD",
+                "frrImplementation": [
+                    f"Version {eng['fingerprint'][:16]} (the engagement fingerprint {eng['fingerprint']}); "
+                    f"last updated {eng['as_of']}; source of update: {tool['name']} {tool['version']} from "
+                    f"engagement {eng['name']}."
+                ],
+            },
             {
                 "frrID": "SDR-CSX-KSI",
                 "frrImplementation": [
