@@ -113,6 +113,8 @@ class Requirement(Strict):
     applies_when: dict[str, tuple[str, ...]] = {}
     not_applicable: str = ""
     note: str = ""
+    # ids in another catalogue this requirement draws on (a FedRAMP 20x KSI's NIST SP 800-53 controls)
+    related: tuple[str, ...] = ()
 
     @property
     def not_covered(self) -> str | None:
@@ -130,6 +132,8 @@ class Framework(Strict):
     total_note: str = ""
     # the framework's own words for requirement verdicts (in_place -> "Satisfied" for FedRAMP, ...)
     status_labels: dict[str, str] = {}
+    # summaries (status, dashboard) show verdicts per section: the sections are the standard's themes
+    summary_by_section: bool = False
     sections: tuple[Section, ...]
     requirements: tuple[Requirement, ...]
 

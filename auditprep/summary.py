@@ -69,6 +69,8 @@ def status_report(eng: Engagement, catalog: Catalog) -> dict[str, Any]:
             "themes": themes,
             "requirements": dict(sorted(req_status.items())),
         }
+        if catalog.frameworks[fid].summary_by_section:
+            frameworks[fid]["sections"] = section_verdicts(catalog, fid, reqs)
     findings = Counter(f.status.value for f in eng.findings())
     return {
         "engagement": info.name,
@@ -78,6 +80,31 @@ def status_report(eng: Engagement, catalog: Catalog) -> dict[str, Any]:
         "collection": collection_summary(eng),
         "findings": dict(sorted(findings.items())),
     }
+
+
+SECTION_KEYS = ("requirements", "in_place", "attested", "not_in_place", "exception", "not_tested", "not_covered")
+
+
+def section_verdicts(catalog: Catalog, fid: str, reqs: list[Any]) -> dict[str, dict[str, Any]]:
+    """Requirement verdicts per section (for FedRAMP 20x: Key Security Indicators per theme)."""
+    out: dict[str, dict[str, Any]] = {}
+    for sec in catalog.frameworks[fid].sections:
+        c = Counter(r.status.value for r in reqs if r.requirement.section == sec.id)
+        out[sec.id] = {
+            "title": sec.title,
+            "requirements": sum(c.values()),
+            "in_place": c["in_place"] + c["in_place_ccw"],
+            **{k: c[k] for k in SECTION_KEYS[2:]},
+            "not_applicable": c["not_applicable"],
+        }
+    return out
+
+
+def section_table(sections: dict[str, dict[str, Any]], labels: tuple[str, ...]) -> str:
+    rows: list[tuple[str, ...]] = [labels]
+    for sid, c in sections.items():
+        rows.append((sid, *(str(c[k]) for k in SECTION_KEYS)))
+    return table(rows, right=range(1, len(SECTION_KEYS) + 1))
 
 
 def verdict_sentence(counts: dict[str, int]) -> str:
@@ -111,6 +138,14 @@ def render_status(report: dict[str, Any]) -> str:
         rows.append(("total", *(str(t[k]) for k in COUNT_KEYS[:6])))
         out.append(table(rows, right=range(1, 7)))
         out.append(verdict_sentence(fw["requirements"]))
+        if "sections" in fw:
+            out.append("Requirement verdicts by theme:")
+            out.append(
+                section_table(
+                    fw["sections"],
+                    ("THEME", "TOTAL", "IN PLACE", "ATTESTED", "NOT IN PLACE", "EXCEPTION", "NOT TESTED", "OUTSIDE"),
+                )
+            )
         if t["conflicts"]:
             out.append(f"Conflicts: {t['conflicts']} control(s) answered 'in place' while a check fails.")
         out.append("")

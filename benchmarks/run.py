@@ -53,6 +53,7 @@ FULL = {
     "report_repeats": 2,
     "tui_evidence": [5000, 10000, 20000],
     "docker": [(75, 25), (150, 50), (300, 100)],
+    "ksi_days": [30, 90, 180, 365],
 }
 QUICK = {
     "compare": {"families": 25, "repos": 25, "images": 3, "per_cluster": 25},
@@ -62,6 +63,7 @@ QUICK = {
     "report_repeats": 1,
     "tui_evidence": [2000, 5000, 20000],
     "docker": [(10, 4), (20, 8), (40, 16)],
+    "ksi_days": [30, 90],
 }
 
 
@@ -572,6 +574,24 @@ def docker_curve(out: Out, cfg: dict) -> list[dict] | None:
     return results
 
 
+def ksi_curve(out: Out, cfg: dict) -> list[dict]:
+    import ksi_metrics_bench
+
+    note(f"KSI metrics: daily history up to {max(cfg['ksi_days'])} evaluations")
+    results = ksi_metrics_bench.curve(cfg["ksi_days"])
+    out("#### FedRAMP 20x KSI metrics")
+    out()
+    out(
+        "The demo engagement with its Docker evidence collected again once a day and evaluated by the real checks "
+        f"({results[0]['findings_per_evaluation']} findings per evaluation), then the KSI metrics document (every "
+        "KSI's automated measure at every evaluation, daily, 30-day and one-year summaries) and the SDR built on the "
+        "same history; best of three measurements."
+    )
+    out()
+    out.table(ksi_metrics_bench.HEADER, ksi_metrics_bench.rows(results))
+    return results
+
+
 # --- 3. --help -----------------------------------------------------------------------------------
 
 
@@ -640,7 +660,10 @@ def main() -> None:
     parser.add_argument("--prowler-venv", type=Path, help="Prowler's virtual environment (default: user cache)")
     parser.add_argument("--prowler-version", default=prowler_compare.PROWLER_VERSION)
     parser.add_argument(
-        "--only", nargs="+", choices=["compare", "aws", "report", "tui", "docker", "help"], help="run only these parts"
+        "--only",
+        nargs="+",
+        choices=["compare", "aws", "report", "tui", "docker", "ksi", "help"],
+        help="run only these parts",
     )
     parser.add_argument("--update-doc", action="store_true", help=f"write the results into {DOC.relative_to(REPO)}")
     parser.add_argument("--json", type=Path, help="also write the raw figures here")
@@ -649,7 +672,7 @@ def main() -> None:
         parser.error("--update-doc records the full run only (without --quick and --only)")
     args.argv = _drop_option([a for a in sys.argv[1:] if a != "--update-doc"], "--json")
     cfg = QUICK if args.quick else FULL
-    parts = set(args.only or ["compare", "aws", "report", "tui", "docker", "help"])
+    parts = set(args.only or ["compare", "aws", "report", "tui", "docker", "ksi", "help"])
     out = Out()
     header(out, args)
     started = time.perf_counter()
@@ -666,7 +689,7 @@ def main() -> None:
                     out("### How cost grows")
                     out()
                     raw["aws"] = aws_curve(out, cfg, args, server)
-        elif parts & {"report", "tui", "docker"}:
+        elif parts & {"report", "tui", "docker", "ksi"}:
             out("### How cost grows")
             out()
         if "report" in parts:
@@ -675,6 +698,8 @@ def main() -> None:
             raw["tui"] = tui_curve(out, cfg, work)
         if "docker" in parts:
             raw["docker"] = docker_curve(out, cfg)
+        if "ksi" in parts:
+            raw["ksi"] = ksi_curve(out, cfg)
         if "help" in parts:
             raw["help"] = help_time(out)
     out(f"Whole run: {(time.perf_counter() - started) / 60:.1f} minutes.")

@@ -38,6 +38,9 @@ def test_wheel_contains_the_data_folders(wheel: Path) -> None:
     assert any(n.startswith("auditprep/_data/questionnaires/frameworks/") for n in names)
     assert any(n.startswith("auditprep/_data/templates/") for n in names)
     assert "auditprep/demo/recording.json" in names
+    # FedRAMP's schemas the SDR and VDR are validated against travel with the package
+    for name in ("security-decision-record", "vulnerability-detail-report", "common-definitions"):
+        assert f"auditprep/schemas/fedramp-20x/fedramp-{name}-schema-2026-06-24.json" in names
     assert not any(n.startswith(("tests/", "benchmarks/")) for n in names)
 
 

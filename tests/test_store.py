@@ -281,6 +281,8 @@ def test_a_file_written_before_request_ids_were_kept_still_reads_verifies_and_mi
         _, stored = eng.add_run(actor="ana", source=Source.AWS, started_at=T0, evidence=[old])
     # back to schema 1 exactly as it was written then (SQLite restores the original table text)
     conn = sqlite3.connect(path)
+    conn.execute("DROP TABLE exception_worksheets")  # schema 3's tables did not exist then either
+    conn.execute("DROP TABLE addressable_decisions")
     conn.execute("ALTER TABLE evidence DROP COLUMN api_paths")
     conn.execute("ALTER TABLE evidence DROP COLUMN request_ids")
     conn.execute("PRAGMA user_version = 1")

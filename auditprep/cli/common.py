@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from auditprep.catalog import Catalog
     from auditprep.store import Engagement
 
-FRAMEWORK_CHOICES = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate")
+FRAMEWORK_CHOICES = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate", "fedramp-20x")
 EXIT_PARTIAL = 4  # collection stored, but some calls were denied or failed
 
 

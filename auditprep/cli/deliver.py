@@ -66,9 +66,11 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["pdf", "html", "json", "csv", "oscal"]),
+    type=click.Choice(
+        ["pdf", "html", "json", "csv", "oscal", "poam-oscal", "poam-csv", "poam-xlsx", "sdr", "vdr", "ksi-metrics"]
+    ),
     default=None,
-    help="Output format (default: from the file extension, else pdf).",
+    help="Output format (default: from the file extension, else pdf). sdr, vdr and ksi-metrics: FedRAMP 20x JSON.",
 )
 @click.option(
     "--kind",
@@ -82,7 +84,8 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
 def report(
     ctx: click.Context, engagement: Path, framework: str | None, fmt: str | None, kind: str, output: Path
 ) -> None:
-    """Render the assessor report (pdf, html, json, csv, oscal) or the incident-response playbook."""
+    """Render the assessor report (pdf, html, json, csv, oscal), the FedRAMP POA&M (poam-oscal, poam-csv,
+    poam-xlsx) or the incident-response playbook."""
     from auditprep.report import render_report
 
     if fmt is None:

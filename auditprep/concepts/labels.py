@@ -5,4 +5,5 @@ FRAMEWORK_LABELS = {
     "hipaa": "HIPAA Security Rule",
     "hitrust": "HITRUST CSF v11",
     "fedramp-moderate": "FedRAMP Moderate (NIST SP 800-53 r5)",
+    "fedramp-20x": "FedRAMP 20x (Key Security Indicators)",
 }

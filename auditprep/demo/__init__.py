@@ -17,11 +17,12 @@ from auditprep.catalog import Catalog
 from auditprep.errors import AuditprepError
 from auditprep.models import Answer, Attestation, ControlException, Evidence, Source
 from auditprep.store import Engagement, parse_iso
+from auditprep.store.workpapers import record_decision, record_worksheet
 
 HERE = Path(__file__).resolve().parent
 RECORDING = HERE / "recording.json"
 ANSWERS = HERE / "answers.json"
-FRAMEWORKS = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate")
+FRAMEWORKS = ("pci-dss", "hipaa", "hitrust", "fedramp-moderate", "fedramp-20x")
 
 
 DEMO_NAME = "Larkspur Pay 2026 assessment"
@@ -132,7 +133,7 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
                     Attestation(control_id=control_id, attested_by=attester, attested_at=clock(), reattest_days=180)
                 )
         for exc in story["exceptions"]:
-            eng.add_exception(
+            exc_id = eng.add_exception(
                 ControlException(
                     control_id=exc["control"],
                     owner=exc["owner"],
@@ -142,4 +143,11 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
                     recorded_at=clock(),
                 )
             )
+            if exc.get("worksheet"):
+                record_worksheet(eng, exc_id, exc["worksheet"], story[exc.get("worksheet_by", "lead")])
+        hipaa = catalog.frameworks.get("hipaa")
+        addressable = [r.id for r in hipaa.requirements if r.designation == "addressable"] if hipaa else []
+        for spec, decision, rationale, who in story.get("decisions", []):
+            if spec in addressable:
+                record_decision(eng, spec, decision, rationale, story[who], addressable)
     return path

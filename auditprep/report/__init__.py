@@ -18,7 +18,10 @@ from auditprep.store import Engagement
 if TYPE_CHECKING:
     from auditprep.report.facts import Facts
 
-FORMATS = ("pdf", "html", "json", "csv", "oscal")
+POAM_FORMATS = ("poam-oscal", "poam-csv", "poam-xlsx")
+# FedRAMP 20x machine-readable documents, written from the fedramp-20x report and the run history
+TWENTY_X_FORMATS = ("sdr", "vdr", "ksi-metrics")
+FORMATS = ("pdf", "html", "json", "csv", "oscal", *POAM_FORMATS, *TWENTY_X_FORMATS)
 KINDS = ("framework", "playbook")
 PLAYBOOK_FORMATS = ("pdf", "html")
 
@@ -32,6 +35,23 @@ def _check(fmt: str, kind: str) -> None:
         raise ReportError(f"unknown report format '{fmt}'; choose one of: {', '.join(FORMATS)}.")
     if kind == "playbook" and fmt not in PLAYBOOK_FORMATS:
         raise ReportError(f"the playbook is drafted as pdf or html, not {fmt}.")
+
+
+def twenty_x_bytes(eng: Engagement, catalog: Catalog, ctx: dict[str, Any], fmt: str) -> bytes:
+    """The SDR, VDR or KSI metrics of a fedramp-20x report context, as JSON bytes."""
+    from auditprep.report.tabular import to_json
+
+    if ctx["framework"]["id"] != "fedramp-20x":
+        raise ReportError(f"--format {fmt} is a FedRAMP 20x document; report on --framework fedramp-20x.")
+    if fmt == "ksi-metrics":
+        from auditprep.report.ksi_metrics import build_metrics
+
+        return to_json(build_metrics(eng, catalog, ctx))
+    if fmt == "vdr":
+        from auditprep.report.vdr import build_vdr
+
+        return to_json(build_vdr(eng, catalog, ctx))
+    return to_json(ctx["sdr"])
 
 
 def build(
@@ -57,8 +77,16 @@ def build(
 
         return build_playbook(eng, catalog, package_hash=package_hash, facts=facts)
     from auditprep.report.context import build_context
+    from auditprep.report.workpapers import add_working_papers
 
-    return build_context(eng, catalog, framework, package_hash=package_hash, facts=facts)
+    ctx = add_working_papers(
+        build_context(eng, catalog, framework, package_hash=package_hash, facts=facts), eng, catalog, facts
+    )
+    if ctx["framework"]["id"] == "fedramp-20x":  # the human-readable SDR is the report itself
+        from auditprep.report.sdr import build_sdr
+
+        ctx["sdr"] = build_sdr(eng, catalog, ctx)
+    return ctx
 
 
 def html_of(ctx: dict[str, Any], catalog: Catalog, medium: str) -> str:
@@ -86,6 +114,10 @@ def report_bytes(ctx: dict[str, Any], catalog: Catalog, fmt: str) -> bytes:
         return to_json(build_oscal(ctx))
     if fmt == "html":
         return html_of(ctx, catalog, "html").encode("utf-8")
+    if fmt in POAM_FORMATS:
+        from auditprep.report.workpapers import poam_bytes
+
+        return poam_bytes(ctx, fmt)
     raise ReportError(f"unknown report format '{fmt}'.")
 
 
@@ -120,5 +152,5 @@ def render_report(
         del ctx
         gc.collect()
         return write_atomic(out, lambda fh: write_pdf(document, fh, identifier=ident))
-    data = report_bytes(ctx, catalog, fmt)
+    data = twenty_x_bytes(eng, catalog, ctx, fmt) if fmt in TWENTY_X_FORMATS else report_bytes(ctx, catalog, fmt)
     return write_atomic(out, lambda fh: fh.write(data))

@@ -69,6 +69,17 @@ def build_oscal(ctx: dict[str, Any]) -> dict[str, Any]:
 
     observations = []
     obs_of: dict[str, str] = {}
+    people: dict[str, str] = {}
+
+    def person(name: str) -> str:
+        return people.setdefault(name, _uuid(seed, "person", name))
+
+    # FedRAMP: a control's open risk is due when the earliest POA&M item behind it is (RA-5 windows)
+    due_of: dict[tuple[str, str], str] = {}
+    for item in (ctx.get("poam") or {}).get("items", []):
+        if item["kind"] == "check":
+            key = (item["source_id"], item["asset"])
+            due_of[key] = min(due_of.get(key, item["due"]), item["due"])
     for cid, c in controls.items():
         methods = ["EXAMINE"]
         if c["answer"] is not None:
@@ -105,15 +116,25 @@ def build_oscal(ctx: dict[str, Any]) -> dict[str, Any]:
             )
         obs_uuid = _uuid(seed, "observation", cid)
         obs_of[cid] = obs_uuid
+        props = [_prop("control-status", c["status"]), _prop("conflict", "yes" if c["conflict"] else "no")]
+        actors = []
+        if c["answer"] is not None:  # who answered and who attested stay with what they said
+            props += [_prop("answered-by", c["answer"]["by"]), _prop("answered-at", c["answer"]["at"])]
+            actors.append({"type": "party", "actor-uuid": person(c["answer"]["by"])})
+        if c["attestation"] is not None:
+            props += [_prop("attested-by", c["attestation"]["by"]), _prop("attested-at", c["attestation"]["at"])]
+            actors.append({"type": "party", "actor-uuid": person(c["attestation"]["by"])})
         observation: dict[str, Any] = {
             "uuid": obs_uuid,
             "title": f"{cid} {c['title']}",
             "description": _text(c["narrative"]),
-            "props": [_prop("control-status", c["status"]), _prop("conflict", "yes" if c["conflict"] else "no")],
+            "props": props,
             "methods": methods,
             "types": ["control-objective"],
             "collected": (c["answer"]["at"] if c["answer"] else None) or end,
         }
+        if actors:
+            observation["origins"] = [{"actors": actors}]
         if relevant:
             observation["relevant-evidence"] = relevant
         observations.append(observation)
@@ -139,17 +160,27 @@ def build_oscal(ctx: dict[str, Any]) -> dict[str, Any]:
             risk_of.setdefault(cid, []).append(rid)
         elif fails:
             rid = _uuid(seed, "risk", cid, "gaps")
-            risks.append(
-                {
-                    "uuid": rid,
-                    "title": f"Gaps in {cid} {c['title']}",
-                    "description": " ".join(g["message"] for g in fails[:20]) or "-",
-                    "statement": fails[0]["remediation"] or "Remediate the failing configuration.",
-                    "status": "open",
-                    "props": [_prop("failing-results", str(len(fails)))],
-                    "related-observations": [{"observation-uuid": obs_of[cid]}],
-                }
-            )
+            risk: dict[str, Any] = {
+                "uuid": rid,
+                "title": f"Gaps in {cid} {c['title']}",
+                "description": " ".join(g["message"] for g in fails[:20]) or "-",
+                "statement": fails[0]["remediation"] or "Remediate the failing configuration.",
+                "status": "open",
+                "props": [_prop("failing-results", str(len(fails)))],
+                "related-observations": [{"observation-uuid": obs_of[cid]}],
+            }
+            dues = [
+                d
+                for (check, asset), d in due_of.items()
+                for g in fails
+                if check == g["check"] and g["resource"] in asset
+            ]
+            if dues:
+                risk["deadline"] = f"{min(dues)}T23:59:59Z"
+                risk["props"].append(
+                    _prop("deadline-basis", "FedRAMP RA-5 window from first detection (see the POA&M)")
+                )
+            risks.append(risk)
             risk_of.setdefault(cid, []).append(rid)
 
     findings = []
@@ -222,8 +253,11 @@ def build_oscal(ctx: dict[str, Any]) -> dict[str, Any]:
         "oscal-version": OSCAL_VERSION,
         "props": [_prop("tool", f"auditprep {ctx['tool']['version']}")],
     }
+    parties = [{"uuid": uid, "type": "person", "name": name} for name, uid in people.items()]
     if eng["organisation"]:
-        metadata["parties"] = [{"uuid": party, "type": "organization", "name": eng["organisation"]}]
+        parties.insert(0, {"uuid": party, "type": "organization", "name": eng["organisation"]})
+    if parties:
+        metadata["parties"] = parties
     return {
         "assessment-results": {
             "uuid": _uuid(seed, "assessment-results"),

@@ -97,11 +97,15 @@ def executive_summary(
                 }
             )
     gaps = []
+    # a failing result that an active exception accepts (on any control it informs) never leads the list
+    excepted = {(g["check"], g["resource"]) for c in controls.values() if c["exception"] for g in c["gaps"]}
     for c in controls.values():
         if c["status"] not in (Status.PARTIAL.value, Status.NOT_IN_PLACE.value):
             continue
         fails = [g for g in c["gaps"] if g["status"] == "fail"]
-        worst = min((SEVERITY_RANK.get(g["severity"], 9) for g in fails), default=9)
+        open_fails = [g for g in fails if (g["check"], g["resource"]) not in excepted]
+        worst = min((SEVERITY_RANK.get(g["severity"], 9) for g in open_fails), default=10 if fails else 9)
+        fails = open_fails + [g for g in fails if g not in open_fails]
         headline = fails[0]["message"] if fails else c["reason"]
         remediation = fails[0]["remediation"] if fails else ""
         gaps.append(
@@ -112,6 +116,7 @@ def executive_summary(
                 "status_label": c["status_label"],
                 "requirements": c["requirements"],
                 "fails": len(fails),
+                "under_exception": len(fails) - len(open_fails),
                 "severity": fails[0]["severity"] if fails else "",
                 "headline": headline,
                 "remediation": remediation,

@@ -133,6 +133,27 @@ MIGRATIONS: list[str] = [
     ALTER TABLE evidence ADD COLUMN request_ids TEXT NOT NULL DEFAULT '[]';
     ALTER TABLE evidence ADD COLUMN api_paths TEXT NOT NULL DEFAULT '[]'
     """,
+    # 3: assessor working papers: an exception's compensating-control worksheet (the latest row of an
+    # exception counts; fields as a JSON object), and decisions on HIPAA addressable specifications
+    """
+    CREATE TABLE exception_worksheets (
+        id INTEGER PRIMARY KEY,
+        exception_id INTEGER NOT NULL REFERENCES exceptions(id),
+        fields TEXT NOT NULL,
+        recorded_by TEXT NOT NULL,
+        recorded_at TEXT NOT NULL,
+        event_seq INTEGER NOT NULL REFERENCES events(seq)
+    );
+    CREATE TABLE addressable_decisions (
+        id INTEGER PRIMARY KEY,
+        specification TEXT NOT NULL,
+        decision TEXT NOT NULL,
+        rationale TEXT NOT NULL,
+        decided_by TEXT NOT NULL,
+        decided_at TEXT NOT NULL,
+        event_seq INTEGER NOT NULL REFERENCES events(seq)
+    )
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -19,6 +19,7 @@ from auditprep.store.engagement import (
     settings_state,
     trace_fields,
 )
+from auditprep.store.workpapers import decision_record, worksheet_record
 
 # tables whose "current" row is the latest by the chain: their row ids must follow the event order
 ORDERED = {
@@ -29,6 +30,8 @@ ORDERED = {
     "evaluations": "evaluation",
     "scope": "scope entry",
 }
+# working-paper tables (schema 3): absent from older files
+WORKPAPERS = {"exception_worksheets": "compensating-control worksheet", "addressable_decisions": "decision"}
 
 
 def verify_engagement(eng: Engagement) -> list[str]:
@@ -75,6 +78,8 @@ def verify_engagement(eng: Engagement) -> list[str]:
             "run.add",
             "evaluation.add",
             "scope.add",
+            "worksheet.set",
+            "decision.set",
         ):
             if seq not in seen[action]:
                 problems.append(f"the record written by event {seq} ({action}) was deleted outside auditprep")
@@ -118,7 +123,11 @@ def _check_records(eng, q, by_seq, seen, match, problems) -> None:  # type: igno
         match("scope", r[4], {"kind": r[1], "value": r[2], "note": r[3]}, f"scope entry {r[1]}:{r[2]}", "scope.add")
         seen["scope.add"].add(r[4])
 
-    for table, what in ORDERED.items():
+    _check_workpapers(q, seen, match)
+    present = {r[0] for r in q("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    for table, what in {**ORDERED, **WORKPAPERS}.items():
+        if table not in present:
+            continue
         ids = [r[0] for r in q(f"SELECT id FROM {table} ORDER BY event_seq, id")]
         if ids != sorted(ids):
             moved = next(a for a, b in zip(ids, sorted(ids), strict=True) if a != b)
@@ -214,6 +223,23 @@ def _check_records(eng, q, by_seq, seen, match, problems) -> None:  # type: igno
         if ev is None or ev[0] != "evaluation.add" or ev[1] != integrity.list_hash(hashes):
             problems.append(f"the findings of evaluation {eval_id} were changed outside auditprep")
         seen["evaluation.add"].add(seq)
+
+
+def _check_workpapers(q, seen, match) -> None:  # type: ignore[no-untyped-def]
+    """Compensating-control worksheets and addressable decisions against the events that wrote them."""
+    present = {r[0] for r in q("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "exception_worksheets" in present:
+        for r in q("SELECT id, exception_id, fields, recorded_by, recorded_at, event_seq FROM exception_worksheets"):
+            rec = worksheet_record(r[1], r[2], r[3], r[4])
+            match("exception_worksheets", r[5], rec, f"worksheet {r[0]} of exception {r[1]}", "worksheet.set")
+            seen["worksheet.set"].add(r[5])
+    if "addressable_decisions" in present:
+        for r in q(
+            "SELECT id, specification, decision, rationale, decided_by, decided_at, event_seq FROM addressable_decisions"
+        ):
+            rec = decision_record(r[1], r[2], r[3], r[4], r[5])
+            match("addressable_decisions", r[6], rec, f"decision {r[0]} on {r[1]}", "decision.set")
+            seen["decision.set"].add(r[6])
 
 
 __all__ = ["verify_engagement", "evidence_record"]

@@ -102,8 +102,14 @@ class WorkspaceCommands(_Commands):
                 yield (
                     f"Record an exception for {panel_control}",
                     screen.action_exception,
-                    "Owner, rationale and expiry",
+                    "Owner, rationale, expiry and the compensating control worksheet",
                 )
+                if session.addressable_specs():
+                    yield (
+                        "Decide a HIPAA addressable specification",
+                        screen.action_decide,
+                        "Implemented, an alternative measure, or not reasonable and appropriate, with why",
+                    )
             else:
                 yield (f"Comment on {panel_control}", screen.action_comment, "Reviewer comment")
                 yield (f"Flag or unflag {panel_control}", screen.action_flag, "Reviewer flag")

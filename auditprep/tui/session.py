@@ -369,7 +369,9 @@ class Session:
         due = att.attested_at + timedelta(days=att.reattest_days)
         return att, due, due <= self.now()
 
-    def add_exception(self, control_id: str, owner: str, rationale: str, expires: date) -> ControlException:
+    def add_exception(
+        self, control_id: str, owner: str, rationale: str, expires: date, worksheet: dict[str, str] | None = None
+    ) -> ControlException:
         self._refuse_if_readonly()
         owner, rationale = owner.strip(), rationale.strip()
         if not owner:
@@ -387,9 +389,38 @@ class Session:
             recorded_at=self.now(),
         )
         exc = exc.model_copy(update={"id": self.engagement.add_exception(exc)})
+        if worksheet:
+            from auditprep.store.workpapers import record_worksheet
+
+            record_worksheet(self.engagement, exc.id or 0, worksheet, self.actor)
         self.exceptions().append(exc)
         self._changed(control_id)
         return exc
+
+    # --- HIPAA addressable decisions --------------------------------------------------------
+
+    def addressable_specs(self, control_id: str | None = None) -> list[tuple[str, str]]:
+        """(id, title) of every addressable HIPAA specification, those ``control_id`` informs first."""
+        fw = self.catalog.frameworks.get("hipaa")
+        if fw is None or "hipaa" not in self.engagement.info().frameworks:
+            return []
+        mine = set(self.catalog.requirements_of(control_id, "hipaa")) if control_id else set()
+        specs = [(r.id, r.title) for r in fw.requirements if r.designation == "addressable"]
+        return sorted(specs, key=lambda s: s[0] not in mine)
+
+    def record_decision(self, spec: str, decision: str, rationale: str) -> bool:
+        from auditprep.store.workpapers import record_decision
+
+        self._refuse_if_readonly()
+        record_decision(
+            self.engagement, spec, decision, rationale, self.actor, [s for s, _ in self.addressable_specs()]
+        )
+        return True
+
+    def decisions(self) -> dict[str, str]:
+        from auditprep.store.workpapers import decisions
+
+        return {spec: d.decision for spec, d in decisions(self.engagement).items()}
 
     # --- evidence -----------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ def _requirements(demo: Path, fid: str) -> list[dict]:
     return [r for s in ctx["sections"] for r in s["requirements"]]
 
 
-@pytest.mark.parametrize("fid", ["pci-dss", "fedramp-moderate", "hipaa", "hitrust"])
+@pytest.mark.parametrize("fid", ["pci-dss", "fedramp-moderate", "hipaa", "hitrust", "fedramp-20x"])
 def test_demo_verdicts_rest_on_verification_and_narratives_are_specific(demo: Path, fid: str) -> None:
     reqs = _requirements(demo, fid)
     for r in reqs:

@@ -83,6 +83,10 @@ class PackageAdvisory(_Model):
     names: tuple[str, ...] = ()
     affected: tuple[VersionRange, ...]
     fixed_builds: tuple[FixedBuild, ...] = ()
+    # for patch deadlines (auditprep.vulns): the vendor's rating and dates, where well known
+    severity: Literal["critical", "high", "medium", "low"] | None = None
+    published: date | None = None
+    fix_released: date | None = None
 
 
 class RuntimeAdvisory(_Model):

@@ -13,7 +13,6 @@ from textual.widgets import DirectoryTree, Input, Label, SelectionList
 from auditprep.application.engagements import SUFFIX
 from auditprep.concepts import FRAMEWORK_LABELS
 from auditprep.errors import InvalidInput
-from auditprep.models import FRAMEWORK_IDS
 from auditprep.tui.dialogs.forms import FormDialog, buttons
 from auditprep.tui.widgets.form import row
 
@@ -46,7 +45,7 @@ class CreateEngagementDialog(FormDialog):
                 yield row(
                     Label("Frameworks"),
                     SelectionList[str](
-                        *((FRAMEWORK_LABELS.get(f, f), f, False) for f in FRAMEWORK_IDS),
+                        *((FRAMEWORK_LABELS.get(f, f), f, False) for f in FRAMEWORK_LABELS),
                         id="frameworks",
                         compact=True,
                     ),

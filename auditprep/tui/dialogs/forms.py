@@ -1,4 +1,4 @@
-"""Small forms: attest, record an exception, attach manual evidence, write a reviewer note."""
+"""Small forms: attest, record an exception (with its worksheet), attach manual evidence, write a reviewer note."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.validation import Integer, ValidationResult, Validator
 from textual.widgets import Button, Input, Label, TextArea
 
 from auditprep.errors import InvalidInput
+from auditprep.store.workpapers import WORKSHEET_FIELDS
 from auditprep.tui.dialogs.base import Dialog
 from auditprep.tui.session import parse_day
 
@@ -108,6 +109,7 @@ class ExceptionRequest:
     owner: str
     rationale: str
     expires: date
+    worksheet: dict[str, str]  # compensating-control worksheet fields the team filled in (may be partial)
 
 
 class ExceptionDialog(FormDialog):
@@ -130,6 +132,14 @@ class ExceptionDialog(FormDialog):
             yield Input(
                 id="expires", placeholder="YYYY-MM-DD", validators=[DateValidator()], max_length=10, restrict=r"[0-9-]*"
             )
+            yield Label(
+                "Compensating control worksheet (an assessor needs every field; an empty one is reported incomplete)",
+                classes="dialog-text",
+            )
+            with VerticalScroll(classes="worksheet-fields"):
+                for key, label, help_text in WORKSHEET_FIELDS:
+                    yield Label(label)
+                    yield Input(id=f"ws-{key}", placeholder=help_text)
             yield Label("", classes="problem")
             yield buttons("Record exception", "warning")
 
@@ -152,7 +162,8 @@ class ExceptionDialog(FormDialog):
         expires = parse_day(self.query_one("#expires", Input).value)
         if expires <= self.today:
             raise InvalidInput("An exception must expire in the future.")
-        return ExceptionRequest(owner, rationale, expires)
+        worksheet = {key: self.query_one(f"#ws-{key}", Input).value.strip() for key, _, _ in WORKSHEET_FIELDS}
+        return ExceptionRequest(owner, rationale, expires, {k: v for k, v in worksheet.items() if v})
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ HELP = """\
 [b]2 Questionnaire[/b]   the controls by theme, the question form, and the findings, evidence
 and requirements of the control you are on.
   [b]/[/b] filter   [b]u[/b] unanswered only   [b]n[/b] next unanswered   [b]t[/b] attest   [b]x[/b] exception
+  [b]d[/b] decide a HIPAA addressable specification (implemented, alternative, not reasonable)
   [b]e[/b] findings   [b]enter[/b] on a finding opens its raw (redacted) evidence   [b]f1[/b] or [b]?[/b] explain
   In review mode: [b]c[/b] comment, [b]g[/b] flag or unflag the control.
 

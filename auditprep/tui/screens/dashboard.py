@@ -12,6 +12,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from auditprep.models import CallStatus
+from auditprep.summary import section_table, section_verdicts
 from auditprep.tui.messages import CollectionLoaded
 from auditprep.tui.screens.base import SectionScreen
 from auditprep.tui.session import CollectionState
@@ -47,6 +48,9 @@ class DashboardScreen(SectionScreen):
                     yield Static(
                         self.session.verdict_line(fid), id=f"fw-{fid}-verdicts", classes="verdicts", markup=False
                     )
+                    themes = self._by_section(fid)
+                    if themes:
+                        yield Static(themes, id=f"fw-{fid}-sections", classes="verdicts", markup=False)
                 if not self.session.frameworks:
                     yield Static("This engagement names no framework the questionnaires know.")
             with Vertical(id="dash-side"):
@@ -75,11 +79,23 @@ class DashboardScreen(SectionScreen):
                 rows.append(Row(theme.key, theme.title, status_counts(in_theme)))
         return rows, Row("", "All controls", status_counts(mine))
 
+    def _by_section(self, fid: str) -> str:
+        """Requirement verdicts per theme, for frameworks whose sections are themes (FedRAMP 20x KSIs)."""
+        catalog = self.session.catalog
+        if not catalog.frameworks[fid].summary_by_section:
+            return ""
+        sections = section_verdicts(catalog, fid, self.session.posture().requirements(fid))
+        labels = ("Theme", "All", "In place", "Attested", "Not in place", "Exception", "Not tested", "Outside")
+        return "Verdicts by theme\n" + section_table(sections, labels)
+
     def refresh_data(self) -> None:
         for fid in self.session.frameworks:
             rows, total = self._rows(fid)
             self.query_one(f"#fw-{fid}", ProgressTable).update_rows(rows, total)
             self.query_one(f"#fw-{fid}-verdicts", Static).update(self.session.verdict_line(fid))
+            themes = self._by_section(fid)
+            if themes:
+                self.query_one(f"#fw-{fid}-sections", Static).update(themes)
         self._show_next_steps()
         if self.session.evidence_revision != self._evidence_seen:
             self._evidence_seen = self.session.evidence_revision

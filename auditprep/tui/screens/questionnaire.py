@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Tree
 
 from auditprep.posture import Status
+from auditprep.tui.dialogs.decision import DecisionDialog, DecisionRequest
 from auditprep.tui.dialogs.forms import AttestDialog, ExceptionDialog, ExceptionRequest, NoteDialog
 from auditprep.tui.dialogs.viewers import ConceptDialog, EvidenceDialog
 from auditprep.tui.screens.base import SectionScreen
@@ -35,6 +36,7 @@ class QuestionnaireScreen(SectionScreen):
         Binding("n", "next_unanswered", "Next open", id="questionnaire-next"),
         Binding("t", "attest", "Attest", id="questionnaire-attest"),
         Binding("x", "exception", "Exception", id="questionnaire-exception"),
+        Binding("d", "decide", "Decide", show=False, id="questionnaire-decide"),
         Binding("e", "findings", "Findings", show=False, id="questionnaire-findings"),
         Binding("f1", "explain", "Explain", id="questionnaire-explain"),
         Binding("question_mark", "explain", "Explain", show=False, id="questionnaire-explain-alt"),
@@ -275,12 +277,33 @@ class QuestionnaireScreen(SectionScreen):
 
         def done(req: ExceptionRequest | None) -> None:
             if req is not None and self.attempt(
-                self.session.add_exception, control_id, req.owner, req.rationale, req.expires
+                self.session.add_exception, control_id, req.owner, req.rationale, req.expires, req.worksheet
             ):
                 self._saved(QuestionForm.Saved(control_id))
-                self.notify(f"Exception recorded for {control_id} until {req.expires:%Y-%m-%d}.")
+                filled = len(req.worksheet)
+                sheet = "worksheet complete" if filled == 8 else f"worksheet {filled} of 8 fields, incomplete"
+                self.notify(f"Exception recorded for {control_id} until {req.expires:%Y-%m-%d}; {sheet}.")
 
         self.app.push_screen(ExceptionDialog(control_id, self.session.now().date()), done)
+
+    def action_decide(self) -> None:
+        """Record a decision on a HIPAA addressable specification (those this control informs first)."""
+        if self.session.readonly:
+            self.attempt(self.session._refuse_if_readonly)
+            return
+        control_id = self.panel.control_id
+        specs = self.session.addressable_specs(control_id)
+        if not specs:
+            self.notify("This engagement does not cover HIPAA, so there is no addressable specification to decide.")
+            return
+
+        def done(req: DecisionRequest | None) -> None:
+            if req is not None and self.attempt(
+                self.session.record_decision, req.specification, req.decision, req.rationale
+            ):
+                self.notify(f"Decision recorded for {req.specification}: {req.decision}.")
+
+        self.app.push_screen(DecisionDialog(specs, current=self.session.decisions()), done)
 
     def action_explain(self) -> None:
         control_id = self.panel.control_id

@@ -23,9 +23,21 @@ FORMATS = [
     ("JSON", "json"),
     ("CSV", "csv"),
     ("OSCAL assessment results", "oscal"),
+    ("FedRAMP 20x Security Decision Record (JSON)", "sdr"),
+    ("FedRAMP 20x KSI metrics (JSON)", "ksi-metrics"),
+    ("FedRAMP 20x vulnerability detail report (JSON)", "vdr"),
 ]
 KINDS = [("Framework report", "framework"), ("Incident response playbook", "playbook")]
-EXTENSIONS = {"pdf": ".pdf", "html": ".html", "json": ".json", "csv": ".csv", "oscal": ".oscal.json"}
+EXTENSIONS = {
+    "pdf": ".pdf",
+    "html": ".html",
+    "json": ".json",
+    "csv": ".csv",
+    "oscal": ".oscal.json",
+    "sdr": ".sdr.json",
+    "ksi-metrics": ".ksi-metrics.json",
+    "vdr": ".vdr.json",
+}
 
 
 class ReportScreen(SectionScreen):

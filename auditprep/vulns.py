@@ -1,0 +1,464 @@
+"""Vulnerability ageing: every open vulnerability on every image, against the patch deadlines.
+
+Assessors ask two questions of a vulnerability list: is the image it sits on actually deployed, and
+is it past the deadline its framework sets? This module answers both from stored evidence, purely:
+
+* Amazon Inspector findings (``aws.inspector.finding``), which name the ECR image in use they sit on;
+* imported scanner results: Trivy image scans and the ``Vulnerabilities`` of ASFF findings (Prowler
+  records are configuration checks, not vulnerabilities: they reach the POA&M as failed checks);
+* the Docker image inventory (``docker.image_inventory``) matched against the bundled advisory list,
+  with the containers and swarm services that run each image.
+
+Deadlines, one per framework (``Deadline``):
+
+* **PCI DSS 6.3.3** (v4.0.1): a *critical* vulnerability's patch is installed within one month of the
+  patch's release. Other severities follow the entity's own defined schedule, so no date is given.
+  The month runs from when the fix was released, never from when a scanner first saw the finding:
+  where the evidence gives no fix date, the deadline is undetermined (and said to be so), except that
+  a fix is never older than the vulnerability, so a month after publication it is certainly not late.
+* **FedRAMP RA-5**: high (and critical) within 30 days, moderate 90, low 180, counted from detection
+  (the first time the vulnerability was seen on that image). CISA KEV due dates override these; KEV
+  membership is not in the evidence, so it is not applied and the note says so.
+
+A deadline day itself is on time: ``days_over`` is 1 on the day after the due date.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
+from typing import Any, Literal
+
+from auditprep.models import CallStatus, Evidence, Scope, Source
+
+PCI = "pci-dss"
+FEDRAMP = "fedramp-moderate"
+
+INSPECTOR_KIND = "aws.inspector.finding"
+ECR_IMAGE_KIND = "aws.ecr.image"
+TRIVY_IMAGE_KIND = "import.trivy_image"
+TRIVY_VULN_KIND = "import.trivy_vulnerability"
+ASFF_KIND = "import.asff_finding"
+INVENTORY_KIND = "docker.image_inventory"
+KINDS = (INVENTORY_KIND, INSPECTOR_KIND, ECR_IMAGE_KIND, TRIVY_IMAGE_KIND, TRIVY_VULN_KIND, ASFF_KIND)
+# every kind ``age`` reads, with the runtime records that say where an image runs: load these (with
+# their data) from the store, e.g. ``eng.current_evidence(kinds=vulns.READS)``
+READS = (*KINDS, "docker.container", "docker.swarm_service", "aws.ecs.task")
+
+Severity = Literal["critical", "high", "medium", "low", "informational", "unknown"]
+DeadlineStatus = Literal["overdue", "within", "undetermined", "no_fix", "entity_schedule", "not_rated"]
+
+RA5_WINDOW_DAYS = {"critical": 30, "high": 30, "medium": 90, "low": 180}
+KEV_NOTE = "CISA KEV due dates, which override these windows, are not in the evidence."
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """One framework's remediation deadline for one vulnerability on one image.
+
+    ``status``: ``overdue`` (past ``due``), ``within`` (not yet due), ``undetermined`` (the date the
+    clock starts from is not in the evidence; ``note`` says which), ``no_fix`` (PCI's clock has not
+    started: no fix is published), ``entity_schedule`` (PCI: not critical, the entity's own schedule
+    applies), ``not_rated`` (no severity, so no window).
+    """
+
+    framework: str
+    rule: str
+    status: DeadlineStatus
+    as_of: date
+    window: str = ""  # "30 days", "1 month"
+    counted_from: str = ""  # "detection", "fix release", "publication (earliest possible)"
+    start: date | None = None
+    due: date | None = None
+    note: str = ""
+
+    @property
+    def days_over(self) -> int:
+        """Days past the due date (0 on the due day and before it, or when there is no date)."""
+        return max(0, (self.as_of - self.due).days) if self.due else 0
+
+    @property
+    def days_left(self) -> int | None:
+        """Days until the due date (0 on the due day), None when there is no date or it has passed."""
+        if self.due is None or self.as_of > self.due:
+            return None
+        return (self.due - self.as_of).days
+
+
+@dataclass(frozen=True)
+class VulnerabilityAge:
+    """One vulnerability on one image, with its dates and deadlines."""
+
+    vulnerability_id: str
+    severity: Severity
+    image: str  # the image's name (repository:tag) or, failing that, its digest
+    image_ref: str  # the image's resource id in the evidence (digest, ARN or image id)
+    package: str
+    installed_version: str
+    fixed_version: str
+    source: str  # "Amazon Inspector", "Trivy 0.50.1", "ASFF (product)", "bundled advisory list"
+    scope: Scope
+    in_use: bool | None  # None: no container or task evidence says either way
+    in_use_where: tuple[str, ...]
+    published: datetime | None
+    first_seen: datetime | None
+    fix_available: bool | None
+    fix_available_since: datetime | None
+    evidence: tuple[str, ...]
+    deadlines: tuple[Deadline, ...] = ()
+    title: str = ""
+
+    def deadline(self, framework: str) -> Deadline | None:
+        return next((d for d in self.deadlines if d.framework == framework), None)
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.vulnerability_id, self.image_ref, self.package)
+
+
+# --- deadline rules ---------------------------------------------------------------------------
+
+
+def add_month(day: date) -> date:
+    """The same day one calendar month later, or that month's last day (31 January -> 28/29 February)."""
+    year, month = (day.year + 1, 1) if day.month == 12 else (day.year, day.month + 1)
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _status(due: date, as_of: date) -> DeadlineStatus:
+    return "overdue" if as_of > due else "within"
+
+
+def pci_deadline(v: VulnerabilityAge, as_of: date) -> Deadline:
+    """PCI DSS 6.3.3: critical patches within one month of the patch's release."""
+    rule = "PCI DSS 6.3.3"
+    if v.severity in ("unknown", "informational"):
+        return Deadline(PCI, rule, "not_rated", as_of, note="the evidence gives no severity for it")
+    if v.severity != "critical":
+        return Deadline(
+            PCI, rule, "entity_schedule", as_of, note="not critical: patched on the entity's own defined schedule"
+        )
+    if v.fix_available is False:
+        return Deadline(PCI, rule, "no_fix", as_of, window="1 month", note="no fix is published yet")
+    if v.fix_available_since:
+        start = v.fix_available_since.date()
+        due = add_month(start)
+        return Deadline(PCI, rule, _status(due, as_of), as_of, "1 month", "fix release", start, due)
+    if v.published:
+        earliest = add_month(v.published.date())
+        if as_of <= earliest:
+            return Deadline(
+                PCI,
+                rule,
+                "within",
+                as_of,
+                "1 month",
+                "publication (the fix cannot be older)",
+                v.published.date(),
+                earliest,
+                "the fix's release date is not in the evidence; the deadline is on or after this date",
+            )
+    return Deadline(
+        PCI,
+        rule,
+        "undetermined",
+        as_of,
+        "1 month",
+        note="the evidence does not say when the fix was released, and a scanner's first sighting does not bound it",
+    )
+
+
+def fedramp_deadline(v: VulnerabilityAge, as_of: date) -> Deadline:
+    """FedRAMP RA-5: high 30, moderate 90, low 180 days from detection."""
+    rule = "FedRAMP RA-5"
+    window = RA5_WINDOW_DAYS.get(v.severity)
+    if window is None:
+        return Deadline(FEDRAMP, rule, "not_rated", as_of, note="the evidence gives no severity for it")
+    if v.first_seen is None:
+        return Deadline(
+            FEDRAMP,
+            rule,
+            "undetermined",
+            as_of,
+            f"{window} days",
+            note="the evidence does not say when it was detected",
+        )
+    start = v.first_seen.date()
+    due = date.fromordinal(start.toordinal() + window)
+    note = KEV_NOTE + (" No fix is published yet: a vendor dependency to track." if v.fix_available is False else "")
+    return Deadline(FEDRAMP, rule, _status(due, as_of), as_of, f"{window} days", "detection", start, due, note)
+
+
+RULES = {PCI: pci_deadline, FEDRAMP: fedramp_deadline}
+
+
+def with_deadlines(v: VulnerabilityAge, as_of: date, frameworks: Iterable[str] = (PCI, FEDRAMP)) -> VulnerabilityAge:
+    return replace(v, deadlines=tuple(RULES[f](v, as_of) for f in frameworks if f in RULES))
+
+
+# --- reading the evidence ---------------------------------------------------------------------
+
+
+def parse_time(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value if value.tzinfo else value.replace(tzinfo=UTC)
+    if isinstance(value, date):
+        return datetime(value.year, value.month, value.day, tzinfo=UTC)
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=UTC)
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return None
+
+
+def severity_of(label: Any) -> Severity:
+    text = str(label or "").strip().lower()
+    text = {"moderate": "medium", "info": "informational", "negligible": "low"}.get(text, text)
+    return text if text in ("critical", "high", "medium", "low", "informational") else "unknown"  # type: ignore[return-value]
+
+
+def _fix_flag(value: Any) -> bool | None:
+    text = str(value or "").upper()
+    return {"YES": True, "PARTIAL": True, "NO": False}.get(text)
+
+
+def _inspector(ev: Evidence, ecr_names: Mapping[str, str]) -> Iterable[VulnerabilityAge]:
+    data = ev.data
+    vuln = data.get("packageVulnerabilityDetails") or {}
+    pkgs = vuln.get("vulnerablePackages") or [{}]
+    for res in data.get("resources") or [{}]:
+        image_ref = res.get("in_use_image") or res.get("id") or ev.resource
+        tags = res.get("imageTags") or []
+        name = f"{res.get('repositoryName')}:{tags[0]}" if res.get("repositoryName") and tags else ""
+        for pkg in pkgs:
+            yield VulnerabilityAge(
+                vulnerability_id=str(vuln.get("vulnerabilityId") or data.get("title") or ev.resource),
+                severity=severity_of(data.get("severity")),
+                image=name or ecr_names.get(image_ref, "") or str(res.get("imageHash") or image_ref),
+                image_ref=str(image_ref),
+                package=str(pkg.get("name") or ""),
+                installed_version=str(pkg.get("version") or ""),
+                fixed_version=str(pkg.get("fixedInVersion") or ""),
+                source="Amazon Inspector",
+                scope=ev.scope,
+                in_use=True if res.get("in_use_image") else None,
+                in_use_where=("a task definition in use",) if res.get("in_use_image") else (),
+                published=parse_time(vuln.get("vendorCreatedAt")),
+                first_seen=parse_time(data.get("firstObservedAt")),
+                fix_available=_fix_flag(data.get("fixAvailable")),
+                fix_available_since=parse_time(data.get("fixAvailableSince")),
+                evidence=(ev.id,),
+                title=str(data.get("title") or ""),
+            )
+
+
+def _trivy(
+    ev: Evidence, images: Mapping[tuple[str, str], Evidence], runs_in: Mapping[str, list[str]], seen: bool
+) -> VulnerabilityAge:
+    v = ev.data.get("vulnerability") or {}
+    prov = ev.data.get("import") or {}
+    image = images.get((prov.get("file_sha256", ""), ev.resource))
+    meta = (image.data.get("metadata") if image else None) or {}
+    digests = {str(meta.get("ImageID", "")), *map(str, meta.get("RepoDigests") or [])}
+    digests = {d.rsplit("@", 1)[-1] for d in digests if d}
+    where = tuple(sorted({p for d in digests for p in runs_in.get(d, [])}))
+    fixed = str(v.get("FixedVersion") or "")
+    return VulnerabilityAge(
+        vulnerability_id=str(v.get("VulnerabilityID") or ""),
+        severity=severity_of(v.get("Severity")),
+        image=ev.resource_name or ev.resource,
+        image_ref=ev.resource,
+        package=str(v.get("PkgName") or ""),
+        installed_version=str(v.get("InstalledVersion") or ""),
+        fixed_version=fixed,
+        source=f"Trivy {prov.get('tool_version', '')}".strip(),
+        scope=ev.scope,
+        in_use=True if where else (False if seen else None),
+        in_use_where=where,
+        published=parse_time(v.get("PublishedDate")),
+        first_seen=ev.collected_at,
+        fix_available=bool(fixed) or str(v.get("Status", "")).lower() == "fixed",
+        fix_available_since=None,  # Trivy reports when a vulnerability was published, not when it was fixed
+        evidence=tuple(e for e in (ev.id, image.id if image else "") if e),
+        title=str(v.get("Title") or ""),
+    )
+
+
+def _asff(ev: Evidence) -> Iterable[VulnerabilityAge]:
+    rec = ev.data.get("record") or {}
+    if str(rec.get("RecordState", "ACTIVE")).upper() == "ARCHIVED":
+        return
+    if str((rec.get("Workflow") or {}).get("Status", "")).upper() == "RESOLVED":
+        return
+    image_ref, image_name = ev.resource, ""
+    for res in rec.get("Resources") or []:
+        details = ((res or {}).get("Details") or {}).get("AwsEcrContainerImage") or {}
+        if details:
+            image_ref = str(details.get("ImageDigest") or res.get("Id") or ev.resource)
+            tags = details.get("ImageTags") or []
+            if details.get("RepositoryName"):
+                image_name = details["RepositoryName"] + (f":{tags[0]}" if tags else "")
+            break
+    for v in rec.get("Vulnerabilities") or []:
+        if not isinstance(v, dict) or not v.get("Id"):
+            continue
+        vendor = v.get("Vendor") or {}
+        for pkg in v.get("VulnerablePackages") or [{}]:
+            yield VulnerabilityAge(
+                vulnerability_id=str(v["Id"]),
+                severity=severity_of((rec.get("Severity") or {}).get("Label")),
+                image=image_name or image_ref,
+                image_ref=image_ref,
+                package=str(pkg.get("Name") or ""),
+                installed_version=str(pkg.get("Version") or ""),
+                fixed_version=str(pkg.get("FixedInVersion") or ""),
+                source=f"ASFF ({(rec.get('ProductFields') or {}).get('aws/securityhub/ProductName') or 'imported'})",
+                scope=ev.scope,
+                in_use=None,
+                in_use_where=(),
+                published=parse_time(vendor.get("VendorCreatedAt")),
+                first_seen=parse_time(rec.get("FirstObservedAt") or rec.get("CreatedAt")),
+                fix_available=_fix_flag(v.get("FixAvailable")),
+                fix_available_since=None,
+                evidence=(ev.id,),
+                title=str(rec.get("Title") or ""),
+            )
+
+
+def _docker_use(evidence: Sequence[Evidence]) -> tuple[dict[tuple[str, str], list[str]], set[str]]:
+    """(host, image id or name) -> containers and services running it; hosts whose containers were listed."""
+    where: dict[tuple[str, str], list[str]] = {}
+    hosts = set()
+    for ev in evidence:
+        if ev.status is not CallStatus.COLLECTED or ev.source is not Source.DOCKER:
+            continue
+        host = ev.scope.host or ""
+        if ev.kind == "docker.container":
+            hosts.add(host)
+            if ev.resource:
+                state = ((ev.data.get("State") or {}).get("Status")) or "unknown state"
+                label = f"container {ev.resource_name or ev.resource[:12]} ({state})"
+                where.setdefault((host, str(ev.data.get("Image") or "")), []).append(label)
+        elif ev.kind == "docker.swarm_service" and ev.resource:
+            spec = ((ev.data.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}
+            image = str(spec.get("Image") or "").split("@", 1)[0]
+            where.setdefault((host, image), []).append(f"swarm service {ev.resource_name or ev.resource}")
+    return where, hosts
+
+
+def _inventory(
+    ev: Evidence, use: Mapping[tuple[str, str], list[str]], hosts: set[str], first: Mapping[str, datetime]
+) -> Iterable[VulnerabilityAge]:
+    from auditprep.checks.docker import advisories
+
+    host = ev.scope.host or ""
+    names = [ev.resource_name] if ev.resource_name else []
+    places = tuple(sorted({p for key in (ev.resource, *names) for p in use.get((host, key), [])}))
+    for hit in advisories.package_hits(ev.data, advisories.bundled()):
+        if hit.fixed_build is not None:
+            continue
+        adv = hit.advisory
+        yield VulnerabilityAge(
+            vulnerability_id=adv.id,
+            severity=adv.severity or "unknown",
+            image=ev.resource_name or ev.resource,
+            image_ref=ev.resource,
+            package=str(hit.package.get("name") or ""),
+            installed_version=str(hit.package.get("version") or ""),
+            fixed_version="",
+            source="bundled advisory list",
+            scope=ev.scope,
+            in_use=True if places else (False if host in hosts else None),
+            in_use_where=places,
+            published=parse_time(adv.published),
+            first_seen=first.get(ev.resource, ev.collected_at),
+            fix_available=True if adv.fix_released else None,
+            fix_available_since=parse_time(adv.fix_released),
+            evidence=(ev.id,),
+            title=adv.name,
+        )
+
+
+@dataclass
+class Ageing:
+    """What ``age`` found: the records, and the sources that could not be read (with the reason)."""
+
+    as_of: date
+    records: list[VulnerabilityAge] = field(default_factory=list)
+    gaps: list[str] = field(default_factory=list)
+
+    def open_in_use(self) -> list[VulnerabilityAge]:
+        """Records on images in use, or whose use is not known (never hidden for want of evidence)."""
+        return [r for r in self.records if r.in_use is not False]
+
+    def overdue(self, framework: str) -> list[VulnerabilityAge]:
+        return [r for r in self.records if (d := r.deadline(framework)) is not None and d.status == "overdue"]
+
+
+def age(
+    evidence: Sequence[Evidence],
+    as_of: datetime | date,
+    *,
+    frameworks: Iterable[str] = (PCI, FEDRAMP),
+    first_seen: Mapping[str, datetime] | None = None,
+) -> Ageing:
+    """Every open vulnerability in ``evidence`` with its deadlines as of ``as_of``.
+
+    ``first_seen`` maps an image's resource id to the earliest time it was inventoried in an earlier
+    run, so a vulnerability on a long-lived image keeps its original detection date.
+    """
+    day = as_of.date() if isinstance(as_of, datetime) else as_of
+    frameworks = tuple(frameworks)
+    out = Ageing(day)
+    ecr_names = {ev.resource: ev.resource_name for ev in evidence if ev.kind == ECR_IMAGE_KIND and ev.resource}
+    from auditprep.imports import trivy
+
+    runs_in, runtime_seen = trivy.running_index(evidence)
+    trivy_images = {
+        (ev.data.get("import", {}).get("file_sha256", ""), ev.resource): ev
+        for ev in evidence
+        if ev.kind == TRIVY_IMAGE_KIND
+    }
+    use, hosts = _docker_use(evidence)
+    raw: list[VulnerabilityAge] = []
+    for ev in evidence:
+        if ev.kind not in KINDS:
+            continue
+        if ev.status is not CallStatus.COLLECTED:
+            if ev.kind in (INSPECTOR_KIND, INVENTORY_KIND):
+                out.gaps.append(f"{ev.kind} in {ev.scope.label()}: {ev.message or ev.status.value}")
+            continue
+        if not ev.resource:
+            continue
+        if ev.kind == INSPECTOR_KIND:
+            raw.extend(_inspector(ev, ecr_names))
+        elif ev.kind == TRIVY_VULN_KIND:
+            raw.append(_trivy(ev, trivy_images, runs_in, runtime_seen))
+        elif ev.kind == ASFF_KIND:
+            raw.extend(_asff(ev))
+        elif ev.kind == INVENTORY_KIND:
+            raw.extend(_inventory(ev, use, hosts, first_seen or {}))
+    merged: dict[tuple[str, str, str], VulnerabilityAge] = {}
+    for rec in raw:
+        old = merged.get(rec.key)
+        if old is None:
+            merged[rec.key] = rec
+        else:  # the same vulnerability reported twice: keep the earliest sighting and all evidence
+            earliest = min((t for t in (old.first_seen, rec.first_seen) if t), default=None)
+            merged[rec.key] = replace(
+                old, first_seen=earliest, evidence=tuple(dict.fromkeys(old.evidence + rec.evidence))
+            )
+    out.records = sorted(
+        (with_deadlines(r, day, frameworks) for r in merged.values()),
+        key=lambda r: (_SEVERITY_RANK[r.severity], r.image, r.vulnerability_id, r.package),
+    )
+    return out
+
+
+_SEVERITY_RANK = {"critical": 0, "high": 1, "medium": 2, "low": 3, "informational": 4, "unknown": 5}
