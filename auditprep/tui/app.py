@@ -35,6 +35,7 @@ from auditprep.tui.dependencies import (
 from auditprep.tui.messages import SessionReady
 from auditprep.tui.navigation import Navigation
 from auditprep.tui.review_notes import ReviewNotes
+from auditprep.tui.sections import SECTIONS, settle_memory
 from auditprep.tui.session import CollectPlan, Session
 
 Clock = Callable[[], datetime]
@@ -42,15 +43,6 @@ CollectorFactory = Callable[[CollectPlan, Engagement], list[tuple[str, Any]]]
 ReportRenderer = Callable[..., Any]
 ReviewNotesFactory = Callable[..., ReviewNotes]
 PackageOpener = Callable[[Path], Any]
-
-SECTIONS: tuple[tuple[str, str], ...] = (
-    ("dashboard", "Dashboard"),
-    ("questionnaire", "Questionnaire"),
-    ("evidence", "Evidence"),
-    ("collect", "Collect"),
-    ("report", "Report"),
-    ("concepts", "Concepts"),
-)
 
 
 def _commands(name: str) -> Callable[[], type]:
@@ -379,12 +371,3 @@ class AuditprepApp(Navigation):
         except Exception:
             pass
         super()._handle_exception(error)
-
-
-def settle_memory() -> None:
-    """Move what is loaded so far out of the garbage collector's way.
-
-    An open engagement holds many long-lived objects (findings, evidence rows); without this, the
-    collector's full passes over them show up as 100 ms hitches while moving through controls.
-    """
-    gc.freeze()

@@ -117,7 +117,7 @@ class WorkspaceCommands(_Commands):
                 yield ("Next unanswered control", screen.action_next_unanswered, "")
         if section == "evidence" and not session.readonly:
             yield ("Attach manual evidence", screen.action_attach, "A runbook, a policy PDF, a screenshot")
-        from auditprep.tui.app import SECTIONS
+        from auditprep.tui.sections import SECTIONS
 
         for key, label in SECTIONS:
             if key != section:

@@ -142,7 +142,7 @@ class EvidenceScreen(SectionScreen):
         self.items = [Item.of_evidence(ev) for ev in message.items]
         self.items += [Item.of_attachment(a) for a in self.session.attachments()]
         self.apply_filters()
-        from auditprep.tui.app import settle_memory
+        from auditprep.tui.sections import settle_memory
 
         settle_memory()
 
