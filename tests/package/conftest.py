@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-from pkg_kit import MINI, build_engagement
+from kit import MINI, build_every_record
 
 from auditprep.catalog import Catalog, load_catalog
 from auditprep.package import export_package
@@ -21,7 +21,7 @@ def catalog() -> Catalog:
 
 @pytest.fixture
 def engagement(tmp_path: Path) -> Engagement:
-    eng = build_engagement(tmp_path / "acme.engagement")
+    eng = build_every_record(tmp_path / "acme.engagement")
     yield eng
     eng.close()
 
@@ -49,6 +49,6 @@ def keys(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 def signed_package(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, keys: dict[str, Path]) -> Path:
     """Exported once with the real report renderer (weasyprint) and an Ed25519 signature."""
     folder = tmp_path_factory.mktemp("signed")
-    with build_engagement(folder / "acme.engagement") as eng:
+    with build_every_record(folder / "acme.engagement") as eng:
         export_package(eng, catalog, folder / "acme.zip", sign_key=keys["signer"])
     return folder / "acme.zip"

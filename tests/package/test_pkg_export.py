@@ -13,7 +13,8 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from pkg_kit import T0, members
+from kit import T0
+from pkg_kit import members
 from pypdf import PdfReader
 
 from auditprep.catalog import Catalog

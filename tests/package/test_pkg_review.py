@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from pkg_kit import T0, build_engagement
+from kit import T0, build_every_record
 from pypdf import PdfReader
 
 from auditprep.catalog import Catalog
@@ -144,7 +144,7 @@ def test_pdf_export_through_the_report_renderer(engagement: Engagement, catalog:
 def test_team_loads_the_review_into_their_engagement(signed_package: Path, tmp_path: Path) -> None:
     review, fingerprint = _review_of_package(signed_package, tmp_path)
     review.comment("control", "HRD-01", "Why is api still privileged?", "concern", author="qsa", at=AT)
-    with build_engagement(tmp_path / "team.engagement") as team:  # the same history, as the team holds it
+    with build_every_record(tmp_path / "team.engagement") as team:  # the same history, as the team holds it
         assert team.fingerprint() == fingerprint
         team.record_answer(
             Answer(
@@ -164,11 +164,11 @@ def test_team_loads_the_review_into_their_engagement(signed_package: Path, tmp_p
         assert [c.text for _, c in review_comments(team)] == ["Why is api still privileged?"]
         assert verify_engagement(team) == []
 
-    with build_engagement(tmp_path / "other.engagement") as other:
+    with build_every_record(tmp_path / "other.engagement") as other:
         other.set_meta("ana", name="someone else")
         before = other.fingerprint()
     other_review = ReviewFile.create(tmp_path / "other.json", engagement_name="x", fingerprint=before)
-    with build_engagement(tmp_path / "third.engagement") as third:
+    with build_every_record(tmp_path / "third.engagement") as third:
         third.set_meta("ana", period_start="2026-01-01")
         with pytest.raises(ReviewError, match="reviews another engagement"):
             load_review_into(third, other_review.path, "bo")

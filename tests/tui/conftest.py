@@ -14,13 +14,12 @@ import pytest
 
 # The moto server of the AWS tests (tests/aws is a package beside this one).
 from aws.conftest import aws, fault_proxy, moto_endpoint, short_retry_sleeps  # noqa: F401
+from kit import T0, build_engagement, frozen
 
 from auditprep.application.recent import RecentList
 from auditprep.catalog import Catalog, load_catalog
 from auditprep.tui import make_app
 from auditprep.tui.app import AuditprepApp
-
-from .builders import T0, build_engagement, frozen
 
 HERE = Path(__file__).resolve().parent
 TESTS = HERE.parent

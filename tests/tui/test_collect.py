@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 
 import pytest
+from kit import T0
 from textual.widgets import Checkbox, DataTable, Input
 
 from auditprep.collect.base import CollectionOutcome, Progress, Recorder
@@ -19,7 +20,6 @@ from auditprep.models import CallStatus, Scope, Source
 from auditprep.store import Engagement
 from auditprep.tui.screens.collect import CollectScreen
 
-from .builders import T0
 from .helpers import ready, settle
 
 

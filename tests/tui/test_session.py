@@ -10,14 +10,13 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from kit import T0, build_engagement, frozen
 
 from auditprep.application.recent import LIMIT, RecentList
 from auditprep.errors import EngagementError, InvalidInput
 from auditprep.store import Engagement
 from auditprep.tui.session import Session
 from auditprep.tui.suggestions import next_steps
-
-from .builders import T0, build_engagement, frozen
 
 
 @pytest.fixture

@@ -1,8 +1,9 @@
-"""A small engagement with evidence, findings, answers, an attestation and an exception, built
-through the real store API, for the TUI tests and snapshots.
+"""One kit for building engagements in tests, through the real store API.
 
-The findings are written directly (``replace_findings``) rather than evaluated: these tests are
-about what the TUI shows and writes; the checks have their own tests.
+Two stories: ``build_engagement`` (a payments platform, for the assistant's tests and snapshots)
+and ``build_every_record`` (one record of every kind an evidence package carries, with names that
+need escaping). Findings are written directly (``replace_findings``) rather than evaluated: these
+tests are about what is shown, stored and packaged; the checks have their own tests.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from auditprep.models import (
 )
 from auditprep.store import Engagement
 
+MINI = Path(__file__).resolve().parent / "fixtures" / "mini"
 T0 = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
 HOST = "unix:///var/run/docker.sock"
 
@@ -35,6 +37,8 @@ def frozen(at: datetime = T0):
 
 
 def build_engagement(path: Path, catalog: Catalog, *, answered: bool = True, collected: bool = True) -> Path:
+    """The assistant's story: a payments platform under PCI DSS and HIPAA, part answered, one
+    collection with a denied call, an attestation and an exception."""
     clock = frozen(T0)
     with Engagement.create(
         path,
@@ -258,3 +262,126 @@ def _collect(eng: Engagement, catalog: Catalog) -> None:
         ),
     ]
     eng.replace_findings(findings, "eng@larkspur")
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(seconds=1)
+        return self.now
+
+
+def build_every_record(path: Path) -> Engagement:
+    """A small engagement holding every kind of record a package carries."""
+    eng = Engagement.create(
+        path, name="acme <pay>", organisation="Acme & Co", frameworks=["pci-dss"], actor="ana", clock=Clock()
+    )
+    eng.add_scope("ana", "aws-account", "111111111111", "production")
+    aws = [
+        Evidence(
+            source=Source.AWS,
+            collector="aws",
+            operation="ecs:DescribeTaskDefinition",
+            kind="aws.ecs.task_definition",
+            scope=Scope(account="111111111111", region="eu-west-1"),
+            resource="arn:aws:ecs:eu-west-1:111111111111:task-definition/web:3",
+            resource_name="web:3",
+            collected_at=T0,
+            data={"containerDefinitions": [{"name": "web", "privileged": False}]},
+            request_ids=("6f1e2c3a-0b9d-4e8f-a7c6-5d4b3a291807",),
+        ),
+        Evidence(
+            source=Source.AWS,
+            collector="aws",
+            operation="guardduty:ListDetectors",
+            kind="aws.guardduty.detector",
+            scope=Scope(account="111111111111", region="eu-west-1"),
+            collected_at=T0,
+            status=CallStatus.ACCESS_DENIED,
+            message="not authorised",
+            request_ids=("0c9d8e7f-6a5b-4c3d-2e1f-0a9b8c7d6e5f",),
+        ),
+    ]
+    docker = [
+        Evidence(
+            source=Source.DOCKER,
+            collector="docker",
+            operation="containers.list",
+            kind="docker.container",
+            scope=Scope(host="build-01"),
+            resource="c0ffee",
+            resource_name="api",
+            collected_at=T0,
+            data={"HostConfig": {"Privileged": True}, "Image": "sha256:" + "ab" * 32},
+            api_paths=("GET /v1.41/containers/c0ffee/json",),
+        ),
+    ]
+    _, stored_aws = eng.add_run(
+        actor="ana",
+        source=Source.AWS,
+        started_at=T0,
+        evidence=aws,
+        identity="arn:aws:sts::111111111111:assumed-role/audit/ana",
+        targets=["111111111111/eu-west-1"],
+    )
+    _, stored_docker = eng.add_run(
+        actor="ana", source=Source.DOCKER, started_at=T0, evidence=docker, identity="engine-1", targets=["build-01"]
+    )
+    eng.replace_findings(
+        [
+            Finding(
+                check="docker.container.privileged",
+                title="Containers are not privileged",
+                status=FindingStatus.FAIL,
+                severity=Severity.HIGH,
+                resource="c0ffee",
+                scope=Scope(host="build-01"),
+                message="Container api runs privileged.",
+                controls=("HRD-01",),
+                evidence=(stored_docker[0].id,),
+            ),
+        ],
+        "ana",
+    )
+    eng.record_answer(
+        Answer(
+            control_id="HRD-01",
+            question_id="HRD-01.status",
+            value="no",
+            narrative="not yet",
+            answered_by="ana",
+            answered_at=T0,
+        )
+    )
+    eng.record_answer(
+        Answer(
+            control_id="HRD-01",
+            question_id="HRD-01.status",
+            value="partial",
+            narrative="api still privileged",
+            answered_by="bo",
+            answered_at=T0 + timedelta(hours=1),
+        )
+    )
+    eng.attest(Attestation(control_id="HRD-01", attested_by="cio", attested_at=T0, reattest_days=90))
+    eng.add_exception(
+        ControlException(
+            control_id="HRD-01",
+            owner="ops",
+            rationale="legacy agent needs it",
+            expires=T0 + timedelta(days=30),
+            recorded_by="ana",
+            recorded_at=T0,
+        )
+    )
+    eng.attach(
+        b"%PDF-1.4 runbook",
+        filename="IR runbook <v2>.pdf",
+        media_type="application/pdf",
+        actor="ana",
+        control_id="HRD-01",
+        description="incident runbook",
+    )
+    return eng
