@@ -1,209 +1,33 @@
-"""The control catalog: themes, controls, frameworks, concepts and check metadata, loaded strictly.
-
-Everything here comes from YAML files. Loading checks each file against the models (unknown keys,
-wrong types), then checks the references between files (a control's checks, concepts, mapped
-requirements; a concept's related concepts) and reports each problem as one sentence naming the
-file and line. Each framework lists the whole standard: a requirement is addressed by assessment
-objectives (each bound to the questions and checks that speak to it), or says why it is outside the
-tool's reach. Requirement -> control links are derived from the objectives, so there is a single
-source of truth and every link names the question or check that justifies it.
-"""
+"""Loading the catalog: every file against its model, then every reference between files."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
-from functools import cached_property
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
-
-from pydantic import BaseModel, ConfigDict, ValidationError
 
 from auditprep import paths, yamlsource
-from auditprep.errors import InvalidInput
+from auditprep.catalog.files import (
+    M,
+    Problems,
+    _ApplicabilityFile,
+    _CheckFile,
+    _ConceptFile,
+    _ControlFile,
+    _Located,
+    _parse,
+    _ThemeFile,
+    _yaml_files,
+)
+from auditprep.catalog.model import Catalog
 from auditprep.models import (
     ApplicabilityKey,
-    CheckMeta,
     Concept,
     Control,
     Framework,
     Objective,
     QuestionType,
     Requirement,
-    Theme,
 )
-
-M = TypeVar("M", bound=BaseModel)
-
-
-class _ThemeFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    themes: list[Theme]
-
-
-class _ControlFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    controls: list[Control]
-
-
-class _ConceptFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    concepts: list[Concept]
-
-
-class _CheckFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    checks: list[CheckMeta]
-
-
-class _ApplicabilityFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    keys: list[ApplicabilityKey]
-
-
-_MESSAGES = {
-    "extra_forbidden": "unknown key",
-    "missing": "required key is missing",
-}
-
-
-def _describe(error: Mapping[str, Any]) -> str:
-    kind = error.get("type", "")
-    if kind in _MESSAGES:
-        return _MESSAGES[kind]
-    return str(error.get("msg", "invalid value")).rstrip(".")
-
-
-@dataclass
-class Problems:
-    """Every problem found, in file order; ``raise_first`` turns them into one error."""
-
-    items: list[str] = field(default_factory=list)
-
-    def add(self, where: str, message: str) -> None:
-        self.items.append(f"{where}: {message}.")
-
-    def raise_if_any(self) -> None:
-        if self.items:
-            more = (
-                f" ({len(self.items) - 1} more problem(s); run 'auditprep questionnaires validate')"
-                if len(self.items) > 1
-                else ""
-            )
-            raise InvalidInput(self.items[0].rstrip(".") + more + ".")
-
-
-def _parse(model: type[M], path: Path, problems: Problems) -> tuple[M | None, yamlsource.Locator | None]:
-    try:
-        data, locator = yamlsource.load(path)
-    except InvalidInput as exc:
-        problems.items.append(exc.message)
-        return None, None
-    if not isinstance(data, dict):
-        problems.add(f"{path}:1", "expected a mapping at the top of the file")
-        return None, locator
-    try:
-        return model.model_validate(data), locator
-    except ValidationError as exc:
-        for err in exc.errors():
-            loc = err["loc"]
-            problems.add(locator.where(loc), f"key '{yamlsource.format_loc(loc)}': {_describe(err)}")
-        return None, locator
-
-
-@dataclass
-class _Located:
-    obj: Any
-    where: yamlsource.Locator
-    loc: tuple[Any, ...]
-
-    def at(self, *more: Any) -> str:
-        return self.where.where(self.loc + more)
-
-
-@dataclass(frozen=True)
-class Catalog:
-    themes: tuple[Theme, ...]
-    controls: dict[str, Control]
-    frameworks: dict[str, Framework]
-    concepts: dict[str, Concept]
-    checks: dict[str, CheckMeta]
-    applicability: dict[str, ApplicabilityKey] = field(default_factory=dict)
-
-    @cached_property
-    def question_controls(self) -> dict[str, str]:
-        """question id -> id of the control that asks it."""
-        return {q.id: c.id for c in self.controls.values() for q in c.questions}
-
-    def objective_controls(self, objective: Objective) -> tuple[str, ...]:
-        """The controls an objective rests on: those asking its questions and those listing its checks."""
-        out: dict[str, None] = {}
-        for qid in objective.questions:
-            if qid in self.question_controls:
-                out.setdefault(self.question_controls[qid], None)
-        for check in objective.checks:
-            for cid in self.check_controls.get(check, ()):
-                out.setdefault(cid, None)
-        return tuple(out)
-
-    @cached_property
-    def controls_by_theme(self) -> dict[str, list[Control]]:
-        out: dict[str, list[Control]] = {t.key: [] for t in self.themes}
-        for control in self.controls.values():
-            out[control.theme].append(control)
-        return out
-
-    @cached_property
-    def requirement_controls(self) -> dict[str, dict[str, tuple[str, ...]]]:
-        """framework id -> requirement id -> ids of the controls that address it."""
-        out: dict[str, dict[str, tuple[str, ...]]] = {fid: {} for fid in self.frameworks}
-        for fid, fw in self.frameworks.items():
-            for req in fw.requirements:
-                ids: dict[str, None] = {}
-                for obj in req.objectives:
-                    for cid in self.objective_controls(obj):
-                        ids.setdefault(cid, None)
-                if ids:
-                    out[fid][req.id] = tuple(ids)
-        return out
-
-    @cached_property
-    def control_requirements(self) -> dict[str, dict[str, tuple[str, ...]]]:
-        """control id -> framework id -> the requirements whose objectives rest on the control."""
-        out: dict[str, dict[str, list[str]]] = {}
-        for fid, reqs in self.requirement_controls.items():
-            for rid, cids in reqs.items():
-                for cid in cids:
-                    out.setdefault(cid, {}).setdefault(fid, []).append(rid)
-        return {cid: {fid: tuple(r) for fid, r in fws.items()} for cid, fws in out.items()}
-
-    def requirements_of(self, control_id: str, framework_id: str) -> tuple[str, ...]:
-        return self.control_requirements.get(control_id, {}).get(framework_id, ())
-
-    def requirement_total(self, framework_id: str) -> int:
-        return len(self.frameworks[framework_id].requirements)
-
-    @cached_property
-    def check_controls(self) -> dict[str, tuple[str, ...]]:
-        """check id -> ids of the controls it informs."""
-        out: dict[str, list[str]] = {}
-        for control in self.controls.values():
-            for cid in control.checks:
-                out.setdefault(cid, []).append(control.id)
-        return {k: tuple(v) for k, v in out.items()}
-
-    def requirement(self, framework_id: str, requirement_id: str) -> Requirement | None:
-        fw = self.frameworks.get(framework_id)
-        if fw is None:
-            return None
-        return next((r for r in fw.requirements if r.id == requirement_id), None)
-
-    def theme_title(self, key: str) -> str:
-        return next((t.title for t in self.themes if t.key == key), key)
-
-
-def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
 
 
 def collect_problems(
@@ -468,11 +292,3 @@ def collect_problems(
         applicability=catalog.applicability,
     )
     return catalog, problems
-
-
-def load_catalog(root: Path | None = None, extra_control_dirs: Sequence[Path] = ()) -> Catalog:
-    """Load the catalog or raise one InvalidInput naming the first problem's file and line."""
-    catalog, problems = collect_problems(root, extra_control_dirs)
-    problems.raise_if_any()
-    assert catalog is not None
-    return catalog
