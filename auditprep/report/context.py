@@ -18,6 +18,7 @@ from auditprep.concepts import tailored_note
 from auditprep.models import Finding, FindingStatus
 from auditprep.posture import ControlPosture, Status
 from auditprep.report import narrative
+from auditprep.report.context_requirements import _RequirementRows
 from auditprep.report.engagement import (
     GAP_STATUSES,
     anchor,
@@ -31,16 +32,14 @@ from auditprep.report.output import ReportError
 from auditprep.report.overview import (
     FINDING_ORDER,
     NOT_COVERED,
-    OBJECTIVE_LABELS,
     REQUIREMENT_STATUSES,
     SEVERITY_RANK,
     STATUS_ORDER,
     executive_summary,
     requirement_labels,
-    verdict_reason,
 )
 from auditprep.store import Engagement, iso
-from auditprep.verdicts import DEFAULT_LABELS, ObjectiveResult
+from auditprep.verdicts import DEFAULT_LABELS
 
 __all__ = ["REQUIREMENT_STATUSES", "STATUS_LABELS", "STATUS_ORDER", "build_context", "day", "when"]
 
@@ -48,7 +47,7 @@ SCHEMA = "auditprep.report/1"
 STATUS_LABELS = {s.value: s.label for s in Status} | DEFAULT_LABELS
 
 
-class _Builder:
+class _Builder(_RequirementRows):
     def __init__(self, eng: Engagement, catalog: Catalog, fid: str, package_hash: str | None, facts: Facts):
         self.eng = eng
         self.catalog = catalog
@@ -216,113 +215,6 @@ class _Builder:
         return view
 
     # requirements ------------------------------------------------------------------------------------
-
-    def requirements(self, controls: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-        sections = []
-        by_section: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        labels = requirement_labels(self.fw)
-        ev_rows = {ev.id: evidence_row(ev) for ev in self.evidence}
-        for rr in self.posture.requirements(self.fid):
-            req = rr.requirement
-            objectives = [self.objective(o) for o in rr.objectives]
-            for o in objectives:
-                o["narrative"] = narrative.objective_paragraphs(o, ev_rows)
-            status = rr.status.value
-            view: dict[str, Any] = {
-                "id": req.id,
-                "anchor": anchor("req", req.id, self.anchors),
-                "title": req.title,
-                "section": req.section,
-                "designation": req.designation or "",
-                "note": req.note,
-                "status": status,
-                "status_label": labels[status],
-                "not_covered": req.outside or "",
-                "applicability": rr.applicability,
-                "applicability_note": rr.applicability_note,
-                "controls": [cid for cid in rr.controls if cid in controls],
-                "conflict": rr.conflict,
-                "objectives": objectives,
-                "verdict_reason": verdict_reason(rr.status.value, objectives),
-            }
-            view["summary"] = (
-                view["verdict_reason"] if req.outside is None else f"Outside this tool's scope: {req.outside}"
-            )
-            view["narrative"] = narrative.requirement_narrative(view, ev_rows)
-            by_section[req.section].append(view)
-        for sec in self.fw.sections:
-            reqs = by_section.get(sec.id, [])
-            counts = Counter(r["status"] for r in reqs)
-            sections.append(
-                {
-                    "id": sec.id,
-                    "title": sec.title,
-                    "anchor": anchor("sec", sec.id, self.anchors),
-                    "counts": {s: counts.get(s, 0) for s in REQUIREMENT_STATUSES},
-                    "requirements": reqs,
-                }
-            )
-        return sections
-
-    def objective(self, o: ObjectiveResult) -> dict[str, Any]:
-        by_check: dict[str, list[Finding]] = defaultdict(list)
-        for f in o.findings:
-            by_check[f.check].append(f)
-        evidence_ids: dict[str, None] = {}
-        check_results = []
-        for check_id, found in by_check.items():
-            meta = self.catalog.checks.get(check_id)
-            title = meta.title if meta else check_id
-            counts = Counter(f.status.value for f in found)
-            for f in found:
-                for eid in f.evidence:
-                    evidence_ids.setdefault(eid, None)
-            check_results.append(
-                {
-                    "id": check_id,
-                    "title": title,
-                    "counts": {s.value: counts.get(s.value, 0) for s in FINDING_ORDER},
-                    "sentence": narrative.check_sentence(check_id, title, found, self.names),
-                }
-            )
-        answers = []
-        for a in o.answers:
-            att = self.attestations.get(a.control_id)
-            answers.append(
-                {
-                    "question": a.question_id,
-                    "value": a.value,
-                    "narrative": a.narrative,
-                    "by": a.answered_by,
-                    "at": iso(a.answered_at),
-                    "attestation": {"by": att.attested_by, "at": iso(att.attested_at)} if att else None,
-                }
-            )
-        return {
-            "id": o.id,
-            "text": o.objective.text,
-            "status": o.status.value,
-            "status_label": OBJECTIVE_LABELS[o.status.value],
-            "basis": o.basis.value,
-            "basis_label": narrative.BASIS_WORDS[o.basis.value],
-            "reason": o.reason,
-            "checks": list(o.objective.checks),
-            "questions": list(o.objective.questions),
-            "controls": list(o.controls),
-            "evidence": list(evidence_ids),
-            "check_results": check_results,
-            "answers": answers,
-            "unanswered": list(o.unanswered),
-            "documents": [
-                {"filename": d.filename, "sha256": d.sha256, "control": d.control_id or ""} for d in o.documents
-            ],
-            "expected_documents": list(o.objective.documents),
-            "document_missing": o.document_missing,
-            "limits": o.objective.limits,
-            "conflict": o.conflict,
-        }
-
-    # summary ------------------------------------------------------------------------------------
 
     def concepts(self, controls: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
         used: dict[str, list[str]] = {}
