@@ -31,7 +31,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Literal
 
-from auditprep.models import CallStatus, Evidence, Scope, Source
+from auditprep.models import CallStatus, Evidence, Scope
 
 PCI = "pci-dss"
 FEDRAMP = "fedramp-moderate"
@@ -223,168 +223,6 @@ def severity_of(label: Any) -> Severity:
     return text if text in ("critical", "high", "medium", "low", "informational") else "unknown"  # type: ignore[return-value]
 
 
-def _fix_flag(value: Any) -> bool | None:
-    text = str(value or "").upper()
-    return {"YES": True, "PARTIAL": True, "NO": False}.get(text)
-
-
-def _inspector(ev: Evidence, ecr_names: Mapping[str, str]) -> Iterable[VulnerabilityAge]:
-    data = ev.data
-    vuln = data.get("packageVulnerabilityDetails") or {}
-    pkgs = vuln.get("vulnerablePackages") or [{}]
-    for res in data.get("resources") or [{}]:
-        image_ref = res.get("in_use_image") or res.get("id") or ev.resource
-        tags = res.get("imageTags") or []
-        name = f"{res.get('repositoryName')}:{tags[0]}" if res.get("repositoryName") and tags else ""
-        for pkg in pkgs:
-            yield VulnerabilityAge(
-                vulnerability_id=str(vuln.get("vulnerabilityId") or data.get("title") or ev.resource),
-                severity=severity_of(data.get("severity")),
-                image=name or ecr_names.get(image_ref, "") or str(res.get("imageHash") or image_ref),
-                image_ref=str(image_ref),
-                package=str(pkg.get("name") or ""),
-                installed_version=str(pkg.get("version") or ""),
-                fixed_version=str(pkg.get("fixedInVersion") or ""),
-                source="Amazon Inspector",
-                scope=ev.scope,
-                in_use=True if res.get("in_use_image") else None,
-                in_use_where=("a task definition in use",) if res.get("in_use_image") else (),
-                published=parse_time(vuln.get("vendorCreatedAt")),
-                first_seen=parse_time(data.get("firstObservedAt")),
-                fix_available=_fix_flag(data.get("fixAvailable")),
-                fix_available_since=parse_time(data.get("fixAvailableSince")),
-                evidence=(ev.id,),
-                title=str(data.get("title") or ""),
-            )
-
-
-def _trivy(
-    ev: Evidence, images: Mapping[tuple[str, str], Evidence], runs_in: Mapping[str, list[str]], seen: bool
-) -> VulnerabilityAge:
-    v = ev.data.get("vulnerability") or {}
-    prov = ev.data.get("import") or {}
-    image = images.get((prov.get("file_sha256", ""), ev.resource))
-    meta = (image.data.get("metadata") if image else None) or {}
-    digests = {str(meta.get("ImageID", "")), *map(str, meta.get("RepoDigests") or [])}
-    digests = {d.rsplit("@", 1)[-1] for d in digests if d}
-    where = tuple(sorted({p for d in digests for p in runs_in.get(d, [])}))
-    fixed = str(v.get("FixedVersion") or "")
-    return VulnerabilityAge(
-        vulnerability_id=str(v.get("VulnerabilityID") or ""),
-        severity=severity_of(v.get("Severity")),
-        image=ev.resource_name or ev.resource,
-        image_ref=ev.resource,
-        package=str(v.get("PkgName") or ""),
-        installed_version=str(v.get("InstalledVersion") or ""),
-        fixed_version=fixed,
-        source=f"Trivy {prov.get('tool_version', '')}".strip(),
-        scope=ev.scope,
-        in_use=True if where else (False if seen else None),
-        in_use_where=where,
-        published=parse_time(v.get("PublishedDate")),
-        first_seen=ev.collected_at,
-        fix_available=bool(fixed) or str(v.get("Status", "")).lower() == "fixed",
-        fix_available_since=None,  # Trivy reports when a vulnerability was published, not when it was fixed
-        evidence=tuple(e for e in (ev.id, image.id if image else "") if e),
-        title=str(v.get("Title") or ""),
-    )
-
-
-def _asff(ev: Evidence) -> Iterable[VulnerabilityAge]:
-    rec = ev.data.get("record") or {}
-    if str(rec.get("RecordState", "ACTIVE")).upper() == "ARCHIVED":
-        return
-    if str((rec.get("Workflow") or {}).get("Status", "")).upper() == "RESOLVED":
-        return
-    image_ref, image_name = ev.resource, ""
-    for res in rec.get("Resources") or []:
-        details = ((res or {}).get("Details") or {}).get("AwsEcrContainerImage") or {}
-        if details:
-            image_ref = str(details.get("ImageDigest") or res.get("Id") or ev.resource)
-            tags = details.get("ImageTags") or []
-            if details.get("RepositoryName"):
-                image_name = details["RepositoryName"] + (f":{tags[0]}" if tags else "")
-            break
-    for v in rec.get("Vulnerabilities") or []:
-        if not isinstance(v, dict) or not v.get("Id"):
-            continue
-        vendor = v.get("Vendor") or {}
-        for pkg in v.get("VulnerablePackages") or [{}]:
-            yield VulnerabilityAge(
-                vulnerability_id=str(v["Id"]),
-                severity=severity_of((rec.get("Severity") or {}).get("Label")),
-                image=image_name or image_ref,
-                image_ref=image_ref,
-                package=str(pkg.get("Name") or ""),
-                installed_version=str(pkg.get("Version") or ""),
-                fixed_version=str(pkg.get("FixedInVersion") or ""),
-                source=f"ASFF ({(rec.get('ProductFields') or {}).get('aws/securityhub/ProductName') or 'imported'})",
-                scope=ev.scope,
-                in_use=None,
-                in_use_where=(),
-                published=parse_time(vendor.get("VendorCreatedAt")),
-                first_seen=parse_time(rec.get("FirstObservedAt") or rec.get("CreatedAt")),
-                fix_available=_fix_flag(v.get("FixAvailable")),
-                fix_available_since=None,
-                evidence=(ev.id,),
-                title=str(rec.get("Title") or ""),
-            )
-
-
-def _docker_use(evidence: Sequence[Evidence]) -> tuple[dict[tuple[str, str], list[str]], set[str]]:
-    """(host, image id or name) -> containers and services running it; hosts whose containers were listed."""
-    where: dict[tuple[str, str], list[str]] = {}
-    hosts = set()
-    for ev in evidence:
-        if ev.status is not CallStatus.COLLECTED or ev.source is not Source.DOCKER:
-            continue
-        host = ev.scope.host or ""
-        if ev.kind == "docker.container":
-            hosts.add(host)
-            if ev.resource:
-                state = ((ev.data.get("State") or {}).get("Status")) or "unknown state"
-                label = f"container {ev.resource_name or ev.resource[:12]} ({state})"
-                where.setdefault((host, str(ev.data.get("Image") or "")), []).append(label)
-        elif ev.kind == "docker.swarm_service" and ev.resource:
-            spec = ((ev.data.get("Spec") or {}).get("TaskTemplate") or {}).get("ContainerSpec") or {}
-            image = str(spec.get("Image") or "").split("@", 1)[0]
-            where.setdefault((host, image), []).append(f"swarm service {ev.resource_name or ev.resource}")
-    return where, hosts
-
-
-def _inventory(
-    ev: Evidence, use: Mapping[tuple[str, str], list[str]], hosts: set[str], first: Mapping[str, datetime]
-) -> Iterable[VulnerabilityAge]:
-    from auditprep.checks.docker import advisories
-
-    host = ev.scope.host or ""
-    names = [ev.resource_name] if ev.resource_name else []
-    places = tuple(sorted({p for key in (ev.resource, *names) for p in use.get((host, key), [])}))
-    for hit in advisories.package_hits(ev.data, advisories.bundled()):
-        if hit.fixed_build is not None:
-            continue
-        adv = hit.advisory
-        yield VulnerabilityAge(
-            vulnerability_id=adv.id,
-            severity=adv.severity or "unknown",
-            image=ev.resource_name or ev.resource,
-            image_ref=ev.resource,
-            package=str(hit.package.get("name") or ""),
-            installed_version=str(hit.package.get("version") or ""),
-            fixed_version="",
-            source="bundled advisory list",
-            scope=ev.scope,
-            in_use=True if places else (False if host in hosts else None),
-            in_use_where=places,
-            published=parse_time(adv.published),
-            first_seen=first.get(ev.resource, ev.collected_at),
-            fix_available=True if adv.fix_released else None,
-            fix_available_since=parse_time(adv.fix_released),
-            evidence=(ev.id,),
-            title=adv.name,
-        )
-
-
 @dataclass
 class Ageing:
     """What ``age`` found: the records, and the sources that could not be read (with the reason)."""
@@ -413,19 +251,20 @@ def age(
     ``first_seen`` maps an image's resource id to the earliest time it was inventoried in an earlier
     run, so a vulnerability on a long-lived image keeps its original detection date.
     """
+    from auditprep.imports import trivy
+    from auditprep.vuln_sources import asff_records, docker_use, inspector_records, inventory_records, trivy_record
+
     day = as_of.date() if isinstance(as_of, datetime) else as_of
     frameworks = tuple(frameworks)
     out = Ageing(day)
     ecr_names = {ev.resource: ev.resource_name for ev in evidence if ev.kind == ECR_IMAGE_KIND and ev.resource}
-    from auditprep.imports import trivy
-
     runs_in, runtime_seen = trivy.running_index(evidence)
     trivy_images = {
         (ev.data.get("import", {}).get("file_sha256", ""), ev.resource): ev
         for ev in evidence
         if ev.kind == TRIVY_IMAGE_KIND
     }
-    use, hosts = _docker_use(evidence)
+    use, hosts = docker_use(evidence)
     raw: list[VulnerabilityAge] = []
     for ev in evidence:
         if ev.kind not in KINDS:
@@ -437,13 +276,13 @@ def age(
         if not ev.resource:
             continue
         if ev.kind == INSPECTOR_KIND:
-            raw.extend(_inspector(ev, ecr_names))
+            raw.extend(inspector_records(ev, ecr_names))
         elif ev.kind == TRIVY_VULN_KIND:
-            raw.append(_trivy(ev, trivy_images, runs_in, runtime_seen))
+            raw.append(trivy_record(ev, trivy_images, runs_in, runtime_seen))
         elif ev.kind == ASFF_KIND:
-            raw.extend(_asff(ev))
+            raw.extend(asff_records(ev))
         elif ev.kind == INVENTORY_KIND:
-            raw.extend(_inventory(ev, use, hosts, first_seen or {}))
+            raw.extend(inventory_records(ev, use, hosts, first_seen or {}))
     merged: dict[tuple[str, str, str], VulnerabilityAge] = {}
     for rec in raw:
         old = merged.get(rec.key)

@@ -365,10 +365,11 @@ def weasyprint_alone(html_path: Path, out: Path) -> dict:
         from weasyprint import HTML
         from auditprep.report.fetcher import TemplatesOnlyFetcher
         from auditprep.report.html import templates_root
+        from auditprep.report.pdf import PDF_VARIANT
         root = templates_root()
         document = HTML(string=Path({str(html_path)!r}).read_text(), base_url=root.as_uri() + "/",
                         url_fetcher=TemplatesOnlyFetcher(root)).render()
-        document.write_pdf({str(out)!r})
+        document.write_pdf({str(out)!r}, pdf_variant=PDF_VARIANT)  # the same tagged output the report writes
     """)
         + _SELF
         + textwrap.dedent("""

@@ -194,3 +194,27 @@ def test_assessment_results_keep_who_answered_and_attested_and_give_every_risk_a
         names = {people[a.actor_uuid] for o in obs.origins for a in o.actors}
         assert names == {c["attestation"]["by"], c["answer"]["by"]}
     assert '"planned"' not in json.dumps(doc)  # no implementation status nobody stated
+
+
+def test_cli_writes_the_poam_and_takes_xlsx_from_the_file_name(demo: dict, tmp_path: Path) -> None:
+    for args, name in ((("--format", "poam-oscal"), "poam.json"), ((), "poam.xlsx")):
+        out = tmp_path / name
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "auditprep",
+                "report",
+                str(demo["path"]),
+                "--framework",
+                FEDRAMP,
+                *args,
+                "-o",
+                str(out),
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert proc.returncode == 0, proc.stderr
+    assert "plan-of-action-and-milestones" in json.loads((tmp_path / "poam.json").read_text())
+    assert openpyxl.load_workbook(tmp_path / "poam.xlsx").active.title == "Open POA&M Items"

@@ -90,7 +90,7 @@ def report(
 
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".")
-        fmt = suffix if suffix in ("pdf", "html", "json", "csv") else "pdf"
+        fmt = suffix if suffix in ("pdf", "html", "json", "csv") else ("poam-xlsx" if suffix == "xlsx" else "pdf")
     catalog = load_catalog(ctx)
     with open_engagement(engagement, readonly=True) as eng:
         path = render_report(eng, catalog, framework=framework, fmt=fmt, out=output, kind=kind)

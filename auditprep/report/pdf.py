@@ -1,5 +1,8 @@
 """PDF through weasyprint, with the fetcher locked to the templates folder and nothing attached.
 
+Every PDF is tagged for accessibility (weasyprint's PDF/UA-1 variant: a structure tree, the title
+and the document language in the metadata).
+
 Attachments are refused twice: the fetcher will not read a file outside the templates, and the
 laid-out document is stripped of any attachment (document-level or link) before it is written,
 so even a future template mistake cannot embed a file.
@@ -25,6 +28,9 @@ class PdfResult:
     served: list[str] = field(default_factory=list)
 
 
+PDF_VARIANT = "pdf/ua-1"
+
+
 class _Quiet(logging.Filter):
     """weasyprint warns about every refused URL and unsupported CSS; the caller reports what matters."""
 
@@ -47,6 +53,9 @@ def write_pdf(html: str, fh: BinaryIO, *, identifier: str) -> PdfResult:
             fh,
             pdf_identifier=hashlib.sha256(identifier.encode()).hexdigest()[:32].encode(),
             attachments=None,
+            # tagged, with the document title shown and the language declared (PDF/UA-1): screen readers
+            # follow the structure, and Section 508 reviews of federal deliverables expect it
+            pdf_variant=PDF_VARIANT,
         )
     finally:
         log.removeFilter(quiet)

@@ -104,7 +104,9 @@ class WorkspaceCommands(_Commands):
                     screen.action_exception,
                     "Owner, rationale, expiry and the compensating control worksheet",
                 )
-                if session.addressable_specs():
+                from auditprep.tui.dialogs.decision import addressable_specs
+
+                if addressable_specs(session):
                     yield (
                         "Decide a HIPAA addressable specification",
                         screen.action_decide,

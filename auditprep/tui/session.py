@@ -397,31 +397,6 @@ class Session:
         self._changed(control_id)
         return exc
 
-    # --- HIPAA addressable decisions --------------------------------------------------------
-
-    def addressable_specs(self, control_id: str | None = None) -> list[tuple[str, str]]:
-        """(id, title) of every addressable HIPAA specification, those ``control_id`` informs first."""
-        fw = self.catalog.frameworks.get("hipaa")
-        if fw is None or "hipaa" not in self.engagement.info().frameworks:
-            return []
-        mine = set(self.catalog.requirements_of(control_id, "hipaa")) if control_id else set()
-        specs = [(r.id, r.title) for r in fw.requirements if r.designation == "addressable"]
-        return sorted(specs, key=lambda s: s[0] not in mine)
-
-    def record_decision(self, spec: str, decision: str, rationale: str) -> bool:
-        from auditprep.store.workpapers import record_decision
-
-        self._refuse_if_readonly()
-        record_decision(
-            self.engagement, spec, decision, rationale, self.actor, [s for s, _ in self.addressable_specs()]
-        )
-        return True
-
-    def decisions(self) -> dict[str, str]:
-        from auditprep.store.workpapers import decisions
-
-        return {spec: d.decision for spec, d in decisions(self.engagement).items()}
-
     # --- evidence -----------------------------------------------------------------------
 
     def evidence(self) -> list[Evidence]:

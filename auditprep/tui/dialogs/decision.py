@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -11,6 +12,35 @@ from textual.widgets import Label, Select, TextArea
 from auditprep.errors import InvalidInput
 from auditprep.store.workpapers import DECISIONS, NEEDS_RATIONALE
 from auditprep.tui.dialogs.forms import FormDialog, buttons
+
+if TYPE_CHECKING:
+    from auditprep.tui.session import Session
+
+
+def addressable_specs(session: Session, control_id: str | None = None) -> list[tuple[str, str]]:
+    """(id, title) of every addressable HIPAA specification, those ``control_id`` informs first."""
+    fw = session.catalog.frameworks.get("hipaa")
+    if fw is None or "hipaa" not in session.engagement.info().frameworks:
+        return []
+    mine = set(session.catalog.requirements_of(control_id, "hipaa")) if control_id else set()
+    specs = [(r.id, r.title) for r in fw.requirements if r.designation == "addressable"]
+    return sorted(specs, key=lambda s: s[0] not in mine)
+
+
+def record(session: Session, req: DecisionRequest) -> bool:
+    """Record the decision as the session's actor (refused in a read-only session)."""
+    from auditprep.store.workpapers import record_decision
+
+    session._refuse_if_readonly()  # noqa: SLF001 - the session's own guard
+    specs = [s for s, _ in addressable_specs(session)]
+    record_decision(session.engagement, req.specification, req.decision, req.rationale, session.actor, specs)
+    return True
+
+
+def current(session: Session) -> dict[str, str]:
+    from auditprep.store.workpapers import decisions
+
+    return {spec: d.decision for spec, d in decisions(session.engagement).items()}
 
 
 @dataclass(frozen=True)

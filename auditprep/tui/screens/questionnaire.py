@@ -11,6 +11,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Tree
 
 from auditprep.posture import Status
+from auditprep.tui.dialogs import decision
 from auditprep.tui.dialogs.decision import DecisionDialog, DecisionRequest
 from auditprep.tui.dialogs.forms import AttestDialog, ExceptionDialog, ExceptionRequest, NoteDialog
 from auditprep.tui.dialogs.viewers import ConceptDialog, EvidenceDialog
@@ -292,18 +293,16 @@ class QuestionnaireScreen(SectionScreen):
             self.attempt(self.session._refuse_if_readonly)
             return
         control_id = self.panel.control_id
-        specs = self.session.addressable_specs(control_id)
+        specs = decision.addressable_specs(self.session, control_id)
         if not specs:
             self.notify("This engagement does not cover HIPAA, so there is no addressable specification to decide.")
             return
 
         def done(req: DecisionRequest | None) -> None:
-            if req is not None and self.attempt(
-                self.session.record_decision, req.specification, req.decision, req.rationale
-            ):
+            if req is not None and self.attempt(decision.record, self.session, req):
                 self.notify(f"Decision recorded for {req.specification}: {req.decision}.")
 
-        self.app.push_screen(DecisionDialog(specs, current=self.session.decisions()), done)
+        self.app.push_screen(DecisionDialog(specs, current=decision.current(self.session)), done)
 
     def action_explain(self) -> None:
         control_id = self.panel.control_id
