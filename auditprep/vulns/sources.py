@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from auditprep.models import CallStatus, Evidence, Source
-from auditprep.vulns import VulnerabilityAge, parse_time, severity_of
+from auditprep.vulns.records import VulnerabilityAge, parse_time, severity_of
 
 
 def _fix_flag(value: Any) -> bool | None:
