@@ -125,9 +125,9 @@ def main(ctx: click.Context, controls: tuple[Path, ...]) -> None:
 
 
 def _register() -> None:
-    from auditprep.cli import answers, collect, deliver, engagement
+    from auditprep.cli import answers, collect, deliver, engagement, history
 
-    for module in (engagement, answers, collect, deliver):
+    for module in (engagement, answers, collect, deliver, history):
         for command in module.COMMANDS:
             main.add_command(command)
 
