@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from auditprep.cli.common import fail, load_catalog, open_engagement
+from auditprep.cli.common import actor, fail, load_catalog, open_engagement
 
 POPULATION_KINDS = ("ecs-tasks", "task-definitions", "images", "containers", "hosts", "clusters")
 
@@ -98,4 +98,73 @@ def schedule(engagement: Path, every: str, at: str) -> None:
     )
 
 
-COMMANDS = [history, schedule]
+@click.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.option("--kind", "kind", type=click.Choice(POPULATION_KINDS), required=True, help="Which population.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def population(engagement: Path, kind: str, as_json: bool) -> None:
+    """Every member of a population seen during the period (all runs and CloudTrail history),
+    with its source and variant; where a source could not be read, says so."""
+    from auditprep import population as pop
+
+    with open_engagement(engagement, readonly=True) as eng:
+        data = pop.of_engagement(eng, kind).as_dict()
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+    else:
+        from auditprep.textfmt import printable
+
+        click.echo(printable(pop.render(data)))
+
+
+@click.command()
+@click.argument("engagement", type=click.Path(path_type=Path))
+@click.option(
+    "--population", "kind", type=click.Choice(POPULATION_KINDS), required=True, help="Population to draw from."
+)
+@click.option("--size", type=int, required=True, help="How many members to draw.")
+@click.option("--seed", required=True, help="Seed: the same seed over the same population draws the same sample.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def sample(engagement: Path, kind: str, size: int, seed: str, as_json: bool) -> None:
+    """Draw a reproducible sample covering every variant first, and record it and its method."""
+    from auditprep import population as pop
+    from auditprep import sampling
+    from auditprep.store.history import record_sample
+
+    with open_engagement(engagement) as eng:
+        members = pop.of_engagement(eng, kind)
+        if members.gaps and not members.members:
+            fail(f"the {kind} population is not evaluated: {members.gaps[0]['reason']}; nothing was sampled.", 2)
+        drawn = sampling.draw(kind, members.members, size, seed)
+        stored = record_sample(
+            eng,
+            population=kind,
+            population_hash=drawn.population_hash,
+            total=drawn.total,
+            seed=seed,
+            method=drawn.method,
+            members=[m.id for m in drawn.members],
+            actor=actor(),
+        )
+    data = {
+        "reference": stored.reference,
+        "population": kind,
+        "population_status": members.status,
+        "population_gaps": members.gaps,
+        "total": drawn.total,
+        "size": len(drawn.members),
+        "seed": seed,
+        "variants": drawn.variants,
+        "method": drawn.method,
+        "members": [m.as_dict() for m in drawn.members],
+    }
+    if as_json:
+        click.echo(json.dumps(data, indent=2))
+        return
+    lines = [f"Sample {stored.reference}: {len(drawn.members)} of {drawn.total} {kind} (seed {seed}).", drawn.method]
+    lines += [f"NOT EVALUATED in {g['where']}: {g['reason']}." for g in members.gaps]
+    lines += [f"  {m.name}  [{sampling.variant_key(m)}]" for m in drawn.members]
+    click.echo("\n".join(lines))
+
+
+COMMANDS = [history, schedule, population, sample]

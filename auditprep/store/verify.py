@@ -28,6 +28,7 @@ ORDERED = {
     "attachments": "attachment",
     "evaluations": "evaluation",
     "scope": "scope entry",
+    "samples": "sample",
 }
 
 
@@ -75,6 +76,7 @@ def verify_engagement(eng: Engagement) -> list[str]:
             "run.add",
             "evaluation.add",
             "scope.add",
+            "sample.draw",
         ):
             if seq not in seen[action]:
                 problems.append(f"the record written by event {seq} ({action}) was deleted outside auditprep")
@@ -114,11 +116,19 @@ def _check_records(eng, q, by_seq, seen, match, problems) -> None:  # type: igno
         match("attachments", r[9], rec, f"attachment {r[0]} ({r[2]})", "attachment.add")
         seen["attachment.add"].add(r[9])
 
+    from auditprep.store.history import verify_samples
+
+    sample_seen: set[int] = set()
+    problems.extend(verify_samples(eng, by_seq, sample_seen))
+    seen["sample.draw"].update(sample_seen)
     for r in q("SELECT id, kind, value, note, event_seq FROM scope"):
         match("scope", r[4], {"kind": r[1], "value": r[2], "note": r[3]}, f"scope entry {r[1]}:{r[2]}", "scope.add")
         seen["scope.add"].add(r[4])
 
+    tables = {r[0] for r in q("SELECT name FROM sqlite_master WHERE type = 'table'")}
     for table, what in ORDERED.items():
+        if table not in tables:  # a file from before the table existed, opened read-only
+            continue
         ids = [r[0] for r in q(f"SELECT id FROM {table} ORDER BY event_seq, id")]
         if ids != sorted(ids):
             moved = next(a for a, b in zip(ids, sorted(ids), strict=True) if a != b)
