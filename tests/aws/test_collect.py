@@ -230,7 +230,7 @@ def test_collection_is_read_only_and_the_policy_matches_the_operations(collected
     policy = iam_policy()
     actions = {a for st in policy["Statement"] for a in st["Action"]}
     assert actions == {o.action for o in OPERATIONS}
-    assert all(re.match(r"^[a-z0-9-]+:(Describe|List|Get|BatchGet)", a) for a in actions)
+    assert all(re.match(r"^[a-z0-9-]+:(Describe|List|Get|BatchGet|Lookup)", a) for a in actions)
     assert iam_policy([ROLE_B])["Statement"][1] == {
         "Sid": "AuditprepAssumeAuditRoles",
         "Effect": "Allow",

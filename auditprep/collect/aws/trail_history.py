@@ -199,6 +199,9 @@ def _events_naming(arn: str, records: list[dict[str, Any]]) -> list[str]:
 
 def _config_history(ctx: RegionContext) -> None:
     """AWS Config's recorded history of ECS task definitions and services, where it records them."""
+    failures: list[ApiFailure] = []
+    notes: list[str] = []
+    kept = 0
     for rtype in CONFIG_TYPES:
         try:
             found = ctx.collect_all(
@@ -209,9 +212,11 @@ def _config_history(ctx: RegionContext) -> None:
                 includeDeletedResources=True,
             )
         except ApiFailure as f:
-            ctx.attempt(CONFIG_HISTORY, "config:ListDiscoveredResources", failure=f, resource=rtype, name=rtype)
+            failures.append(f)
             continue
-        kept = 0
+        notes.append(
+            f"{rtype}: {len(found)} listed" if found else f"{rtype}: none listed (not recorded, or none existed)"
+        )
         for ident in found[:MAX_CONFIG_RESOURCES]:
             rid = ident.get("resourceId", "")
             try:
@@ -232,7 +237,7 @@ def _config_history(ctx: RegionContext) -> None:
             ctx.item(
                 CONFIG_HISTORY,
                 "config:GetResourceConfigHistory",
-                ident.get("resourceId", "") if str(rid).startswith("arn:") else f"{rtype}/{rid}",
+                rid if str(rid).startswith("arn:") else f"{rtype}/{rid}",
                 {
                     "resourceType": rtype,
                     "resourceId": rid,
@@ -243,11 +248,9 @@ def _config_history(ctx: RegionContext) -> None:
                 request_ids=ids_of(items),
             )
             kept += 1
-        ctx.attempt(
-            CONFIG_HISTORY,
-            "config:ListDiscoveredResources",
-            count=kept,
-            message=f"{rtype}: {kept} recorded"
-            if found
-            else f"AWS Config lists no {rtype} here (not recorded, or none existed)",
-        )
+    if failures and len(failures) == len(CONFIG_TYPES):
+        ctx.attempt(CONFIG_HISTORY, "config:ListDiscoveredResources", failure=failures[0])
+        return
+    for f in failures:  # one type denied, the other read: a gap of its own, named by the type
+        ctx.attempt(CONFIG_HISTORY, "config:ListDiscoveredResources", failure=f, resource="AWS Config listing")
+    ctx.attempt(CONFIG_HISTORY, "config:ListDiscoveredResources", count=kept, message="; ".join(notes))
