@@ -39,6 +39,7 @@ from auditprep.report.overview import (
     requirement_labels,
     verdict_reason,
 )
+from auditprep.report.period import period_context
 from auditprep.store import Engagement, iso
 from auditprep.verdicts import DEFAULT_LABELS, ObjectiveResult
 
@@ -399,6 +400,7 @@ class _Builder:
                 if r["status"] == NOT_COVERED
             ],
             "concepts": self.concepts(controls),
+            "period_evidence": period_context(self.eng, self.catalog, self.fid, self.facts, set(controls)),
             "boundary": bound,
             "applicability": {
                 k: list(v)
