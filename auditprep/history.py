@@ -260,3 +260,41 @@ def past_lines(past: dict[str, Any]) -> list[str]:
     for r in past.get("revisions", []):
         out.append(f"  {r['sentence']}")
     return out
+
+
+def control_text(eng: Any, catalog: Any, control_id: str, as_of: datetime | None = None) -> str:
+    """One control's history for the terminal (the TUI's history view): its state at each
+    evaluation, its share of the period, its stale evidence, and each resource that drifted."""
+    from auditprep import freshness
+
+    as_of = as_of or eng.clock()
+    data = build_history(eng, catalog, control=control_id, as_of=as_of)
+    control = catalog.controls[control_id]
+    info = eng.info()
+    period = Period.of(info.period_start, info.period_end)
+    lines = [f"{control_id} {control.title}", f"Period {period.label()}; {len(data['evaluations'])} evaluation(s)."]
+    fresh = freshness.control_freshness([control], eng.findings(), eng.current_evidence(), period, as_of)
+    lines.append("Evidence: " + fresh[control_id].sentence() if control_id in fresh else "Evidence: none.")
+    if not data["controls"]:
+        lines.append("No automated check informs this control, so collections show nothing about it over time.")
+        return "\n".join(lines)
+    c = data["controls"][0]
+    lines.append("")
+    lines.append("State after each collection:")
+    lines += [f"  {p['at'][:16].replace('T', ' ')}  {STATE_LABELS.get(p['state'], p['state'])}" for p in c["points"]]
+    if not c["points"]:
+        lines.append("  (no evaluation judged it yet)")
+    share = c["share"]
+    lines.append("")
+    lines.append(
+        f"Share of {data['measured']['from'][:10]} to {data['measured']['to'][:10]}: "
+        + ", ".join(f"{STATE_LABELS.get(k, k)} {v:.0%}" for k, v in sorted(share.items(), key=lambda kv: -kv[1]))
+    )
+    lines.append("")
+    if data["drift"]:
+        lines.append(f"Changes ({len(data['drift'])}):")
+        for d in data["drift"][:100]:
+            lines.append(f"  {d['at'][:10]}  {d['check']}  {d['resource'] or d['where']}: {d['from']} -> {d['to']}")
+    else:
+        lines.append("No check informing it changed its status about any resource between evaluations.")
+    return "\n".join(lines)
