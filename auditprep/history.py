@@ -227,14 +227,20 @@ def render(history: dict[str, Any], *, limit: int = 60) -> str:
         lines.append("No evaluation yet (run 'auditprep collect').")
         return "\n".join(lines)
     lines.append("")
-    lines.append("CONTROL   IN PLACE  NOT IN PLACE  NOT OBSERVED  CHANGES")
-    for c in history["controls"]:
-        if not c["points"]:
-            continue
+    observed = [c for c in history["controls"] if c["points"]]
+    changed = [c for c in observed if c["changes"]] if len(observed) > 1 else observed
+    if changed:
+        lines.append("CONTROL   IN PLACE  NOT IN PLACE  NOT EVALUATED  NOT OBSERVED  CHANGES")
+    for c in changed:
         sh = c["share"]
         lines.append(
             f"{c['id']:<9} {sh.get(IN_PLACE, 0):>7.0%}  {sh.get(NOT_IN_PLACE, 0) + sh.get(PARTIAL, 0):>12.0%}"
-            f"  {sh.get(NOT_OBSERVED, 0):>12.0%}  {len(c['changes'])}"
+            f"  {sh.get(UNKNOWN, 0):>13.0%}  {sh.get(NOT_OBSERVED, 0):>12.0%}  {len(c['changes'])}"
+        )
+    if len(observed) > len(changed):
+        lines.append(
+            f"{len(observed) - len(changed)} other control(s) kept the same state at every evaluation "
+            "(--control ID shows one; --json all)."
         )
     lines.append("")
     drift = history["drift"]
@@ -242,15 +248,35 @@ def render(history: dict[str, Any], *, limit: int = 60) -> str:
         lines.append("Drift: no check changed its status about any resource between evaluations.")
     else:
         lines.append(f"Drift: {len(drift)} change(s):")
-        for d in drift[:limit]:
-            lines.append(f"  {d['at'][:10]} {d['check']} {d['resource'] or d['where']}: {d['from']} -> {d['to']}")
-        if len(drift) > limit:
-            lines.append(f"  ... and {len(drift) - limit} more (use --json for all).")
+        shown = drift_lines(drift)
+        lines += shown[:limit]
+        if len(shown) > limit:
+            lines.append(f"  ... and {len(shown) - limit} more (use --json for all).")
     past = history.get("past_revisions")
     if past:
         lines.append("")
         lines.extend(past_lines(past))
     return "\n".join(lines)
+
+
+def drift_lines(drift: Sequence[dict[str, Any]]) -> list[str]:
+    """Changes for people: a resource that appeared or went away is one line, not one per check."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for d in drift:
+        groups.setdefault((d["at"][:10], d["resource"] or d["where"]), []).append(d)
+    out = []
+    for (day, what), changes in groups.items():
+        if len(changes) > 1 and all(c["from"] == ABSENT for c in changes):
+            bad = [f"{c['check']} {c['to']}" for c in changes if c["to"] in ("fail", "warn", "not_evaluated")]
+            out.append(
+                f"  {day} {what}: first judged, by {len(changes)} checks"
+                + (f" ({', '.join(bad)})" if bad else ", all passing or not applicable")
+            )
+        elif len(changes) > 1 and all(c["to"] == ABSENT for c in changes):
+            out.append(f"  {day} {what}: no longer judged by its {len(changes)} checks (gone, or no longer collected)")
+        else:
+            out += [f"  {day} {c['check']} {what}: {c['from']} -> {c['to']}" for c in changes]
+    return out
 
 
 def past_lines(past: dict[str, Any]) -> list[str]:
@@ -293,8 +319,7 @@ def control_text(eng: Any, catalog: Any, control_id: str, as_of: datetime | None
     lines.append("")
     if data["drift"]:
         lines.append(f"Changes ({len(data['drift'])}):")
-        for d in data["drift"][:100]:
-            lines.append(f"  {d['at'][:10]}  {d['check']}  {d['resource'] or d['where']}: {d['from']} -> {d['to']}")
+        lines += drift_lines(data["drift"])[:100]
     else:
         lines.append("No check informing it changed its status about any resource between evaluations.")
     return "\n".join(lines)

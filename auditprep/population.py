@@ -232,7 +232,9 @@ def render(pop: dict[str, Any], limit: int = 200) -> str:
         lines.append("")
         for m in pop["members"][:limit]:
             v = "/".join(x for x in m["variant"].values() if x)
-            lines.append(f"  {m['name']}  [{v}]  {m['first_seen'][:10]}..{m['last_seen'][:10]}  {m['detail']}".rstrip())
+            lines.append(
+                f"  {m['name']}  [{v}]  seen {m['first_seen'][:10]}..{m['last_seen'][:10]}  {m['detail']}".rstrip()
+            )
         if len(pop["members"]) > limit:
             lines.append(f"  ... and {len(pop['members']) - limit} more (use --json for all).")
     return "\n".join(lines)

@@ -86,6 +86,14 @@ def replay(events: Iterable[Evidence]) -> dict[str, Revision]:
                 arns = {_td_arn(req.get("taskDefinition"), region, account, registered, at)} - {""}
             for arn in arns:
                 rev(arn, ev).windows.append({"from": at, "to": at, "how": f"task started ({name})", "by": ""})
+        elif name == "DeleteService":
+            svc = resp.get("service") if isinstance(resp.get("service"), dict) else {}
+            service = svc.get("serviceArn") or str(req.get("service") or "")
+            gone = service_td.pop(service, None)
+            if gone:
+                old = rev(gone[0], ev)
+                old.windows.append({"from": gone[1], "to": at, "how": "deployed by service", "by": service})
+                old.open_services.pop(service, None)
         elif name in ("CreateService", "UpdateService"):
             svc = resp.get("service") if isinstance(resp.get("service"), dict) else {}
             service = svc.get("serviceArn") or str(req.get("service") or req.get("serviceName") or "")
@@ -149,8 +157,10 @@ def past_revisions(evidence: Sequence[Evidence], period: Period, current: Iterab
         results = verdicts.get(arn, [])
         failing = [c for c, s, _ in results if s == FindingStatus.FAIL.value]
         name = arn.rsplit("/", 1)[-1]
-        span = f"from {min(starts)[:10]} " + ("and is still in use" if still else f"to {span_to[:10]}")
-        verb = "ran" if ran else "was registered (no run or deployment seen)"
+        if ran:
+            span = f"ran from {min(starts)[:10]} " + ("and is still in use" if still else f"to {span_to[:10]}")
+        else:
+            span = f"was registered {r.registered_at[:10]}; no task or deployment of it is in the event history"
         if arn not in items:
             judged = "not evaluated: its definition could not be read"
         elif failing:
@@ -171,7 +181,7 @@ def past_revisions(evidence: Sequence[Evidence], period: Period, current: Iterab
                 "evidence": items[arn].id if arn in items else "",
                 "results": [{"check": c, "status": s, "message": m} for c, s, m in results],
                 "failing": failing,
-                "sentence": f"Revision {name} {verb} {span}"
+                "sentence": f"Revision {name} {span}"
                 + (f" (deregistered {r.deregistered_at[:10]})" if r.deregistered_at else "")
                 + f": {judged}.",
             }

@@ -41,7 +41,6 @@ def moto_endpoint() -> Iterator[str]:
 @pytest.fixture
 def trail(moto_endpoint: str) -> Iterator[TrailProxy]:
     """moto behind a proxy that keeps CloudTrail event history (moto lacks LookupEvents; see trail_proxy)."""
-    _post(moto_endpoint, "/moto-api/reset")
     with TrailProxy(moto_endpoint) as proxy:
         yield proxy
 
@@ -50,6 +49,8 @@ def trail(moto_endpoint: str) -> Iterator[TrailProxy]:
 def aws(trail: TrailProxy, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:
     """An empty moto server (with CloudTrail event history) reached through the standard AWS environment variables."""
     moto_endpoint = trail.url
+    _post(moto_endpoint, "/moto-api/reset")  # through the proxy to moto
+    trail.events.clear()
     for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)

@@ -102,7 +102,7 @@ def test_two_collections_show_a_privileged_revision_in_history_and_report(aws: s
     assert data["past_revisions"]["gaps"] == []
 
     text = run("history", str(eng))
-    assert "aws.ecs.task_privileged" in text.stdout and "absent -> fail" in text.stdout
+    assert "api:2: first judged" in text.stdout and "aws.ecs.task_privileged fail" in text.stdout
     assert "Revision backfill:1 ran" in text.stdout
 
     pdf = tmp_path / "r.pdf"

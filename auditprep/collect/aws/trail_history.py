@@ -32,6 +32,7 @@ ECS_EVENTS = (
     "StartTask",
     "CreateService",
     "UpdateService",
+    "DeleteService",
 )
 SOURCES = ("eks.amazonaws.com", "ecr.amazonaws.com")
 CONFIG_TYPES = ("AWS::ECS::TaskDefinition", "AWS::ECS::Service")
@@ -182,7 +183,9 @@ def _describe_revisions(ctx: RegionContext, records: list[dict[str, Any]]) -> No
             continue
         data, redactions = redact_task_definition(td)
         data["auditprep_derived"] = {"source": "cloudtrail", "trail_events": _events_naming(arn, records)}
-        ctx.item(REVISION, "ecs:DescribeTaskDefinition", arn, data, name=name, redactions=redactions)
+        ctx.item(
+            REVISION, "ecs:DescribeTaskDefinition", arn, data, name=name, redactions=redactions, request_ids=ids_of(td)
+        )
         described += 1
     ctx.attempt(
         REVISION,
