@@ -166,3 +166,21 @@ def test_sample_is_the_same_for_a_seed_and_recorded(aws: str, trail, tmp_path: P
     too_small = run("sample", str(eng), "--population", "task-definitions", "--size", "1", "--seed", "x")
     assert too_small.returncode == 2 and "cannot cover the 2 variants" in too_small.stderr
     assert "Traceback" not in too_small.stderr
+
+
+def test_plain_moto_lacks_lookup_events_and_that_is_a_gap_not_an_empty_history(
+    aws: str, moto_endpoint: str, monkeypatch
+) -> None:
+    """Straight to moto, without the proxy: ``LookupEvents`` fails there (HTTP 500), and the
+    collector records an error for the region's event history, never 'no container event'."""
+    from auditprep.collect.aws import collect_aws
+    from auditprep.models import CallStatus
+    from auditprep.population import build
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    boto3.client("ecs", region_name=REGION).create_cluster(clusterName="payments")
+    out = collect_aws(regions=[REGION], max_attempts=1)
+    (attempt,) = [e for e in out.evidence if e.kind == "aws.trail.event" and not e.resource]
+    assert attempt.status is CallStatus.ERROR and "cloudtrail:LookupEvents" in attempt.message
+    pop = build("ecs-tasks", out.evidence, out.evidence).as_dict()
+    assert pop["status"] != "evaluated" and pop["gaps"]

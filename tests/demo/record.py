@@ -5,7 +5,7 @@
 Starts a moto server behind the CloudTrail-keeping proxy (tests/aws/trail_proxy.py: moto lacks
 ``LookupEvents``), seeds Larkspur Pay's AWS estate, seeds a Docker swarm host on the daemon at
 DOCKER_HOST, then collects three times, two weeks apart, changing the estate in between as
-``estate.HISTORY`` says (a privileged backfill that comes and goes before the first collection, a
+``story.HISTORY`` says (a privileged backfill that comes and goes before the first collection, a
 privileged payments-api revision registered and later replaced). Each collection runs ``collect_aws``
 (as the estate's read-only audit role, assumed the way a team's profile would) and
 ``collect_docker`` exactly as ``auditprep collect`` does. The recorder owns the clock: the
@@ -30,6 +30,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "aws"))
 import estate  # noqa: E402
+import story  # noqa: E402
 from trail_proxy import TrailProxy  # noqa: E402
 
 DEFAULT_OUT = HERE.parent.parent / "auditprep" / "demo" / "recording.json"
@@ -133,10 +134,10 @@ def record(docker_host: str) -> dict[str, Any]:
             created = estate.seed_docker(client)
             daemon_paths = _daemon_paths(client, docker_host)
             for n, at in enumerate(times):
-                for step, before, days, _ in estate.HISTORY:
+                for step, before, days, _ in story.HISTORY:
                     if before == n:
                         clock.now = at - timedelta(days=days)
-                        estate.change(team, endpoint, step)
+                        story.change(team, endpoint, step)
                 clock.now = at
                 started = clock()
                 runs.append(_outcome_json(collect_aws(regions=estate.REGIONS, clock=clock), started, n + 1))

@@ -28,3 +28,24 @@ async def test_h_shows_the_controls_state_after_each_collection_and_its_evidence
         await pilot.press("escape")
         await settle(pilot, app)
         assert not isinstance(app.screen, ControlHistoryDialog)
+
+
+def test_the_dashboard_points_at_controls_resting_on_stale_evidence(engagement: Path, catalog) -> None:
+    from datetime import timedelta
+
+    from auditprep.store import Engagement
+    from auditprep.tui.session import Session
+    from auditprep.tui.suggestions import next_steps
+
+    from .builders import T0, frozen
+
+    def stale_steps(days: int) -> list[str]:
+        s = Session(Engagement.open(engagement, clock=frozen(T0 + timedelta(days=days))), catalog, actor="tester")
+        try:
+            return [st.text for st in next_steps(s, s.collection_state(), limit=20) if "stale" in st.text]
+        finally:
+            s.close()
+
+    assert stale_steps(1) == []
+    (step,) = stale_steps(120)
+    assert "rest on stale evidence" in step and "freshness 90 days" in step and step.endswith("Collect again.")
