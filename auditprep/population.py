@@ -119,7 +119,7 @@ def variant(kind: str, ev: Evidence) -> dict[str, str]:
     d = ev.data
     if ev.source.value == "docker":
         platform = "docker-swarm" if ev.kind.startswith("docker.swarm") else "docker"
-        return {"platform": platform, "account": ev.scope.host or "local"}
+        return {"platform": platform, "host": ev.scope.host or "local"}
     if ev.kind in ("aws.ecs.task_definition", "aws.trail.task_definition_revision"):
         compat = d.get("requiresCompatibilities") or d.get("compatibilities") or ["EC2"]
         platform = "ecs-fargate" if "FARGATE" in compat else "ecs-ec2"
@@ -139,6 +139,22 @@ def variant(kind: str, ev: Evidence) -> dict[str, str]:
 def _members_from_items(kind: str, items: Iterable[Evidence]) -> list[Member]:
     found: dict[str, Member] = {}
     for ev in sorted(items, key=lambda e: e.collected_at):
+        if kind == "ecs-tasks" and ev.kind == "aws.trail.event" and ev.data.get("EventName") == "CreateService":
+            svc = ((ev.data.get("CloudTrailEvent") or {}).get("responseElements") or {}).get("service") or {}
+            sid = str(svc.get("serviceArn") or "") if isinstance(svc, dict) else ""
+            at = str(ev.data.get("EventTime", ""))
+            if sid and sid not in found:
+                found[sid] = Member(
+                    sid,
+                    sid.rsplit("/", 1)[-1],
+                    variant(kind, ev) | {"platform": "ecs-" + str(svc.get("launchType") or "ec2").lower()},
+                    SOURCE_LABELS[ev.kind],
+                    ev.id,
+                    at,
+                    at,
+                    f"the tasks of a service created {at[:10]} (CloudTrail)",
+                )
+            continue
         if kind == "ecs-tasks" and ev.kind == "aws.trail.event":
             if ev.data.get("EventName") not in TASK_EVENTS:
                 continue

@@ -344,6 +344,13 @@ def test_a_recorded_sample_is_pinned_by_the_event_chain(tmp_path: Path) -> None:
     conn.close()
     with Engagement.open(tmp_path / "acme.engagement", readonly=True) as eng:
         assert verify_engagement(eng) == ["sample 1 was changed outside auditprep"]
+    conn = sqlite3.connect(tmp_path / "acme.engagement")
+    conn.execute("DELETE FROM samples")
+    conn.commit()
+    conn.close()
+    with Engagement.open(tmp_path / "acme.engagement", readonly=True) as eng:
+        (problem,) = verify_engagement(eng)
+    assert "(sample.draw) was deleted outside auditprep" in problem
 
 
 def test_findings_of_unknown_controls_do_not_break_freshness() -> None:
@@ -359,3 +366,35 @@ def test_findings_of_unknown_controls_do_not_break_freshness() -> None:
         evidence=("E1-00001",),
     )
     assert freshness.control_freshness([], [f], [], Period.of("", ""), T0) == {}
+
+
+def test_schedule_prints_a_timer_and_a_cron_line_and_refuses_a_bad_time(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    with _engagement(tmp_path, T0):
+        pass
+    eng = str(tmp_path / "acme.engagement")
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "auditprep", "schedule", eng, *args], capture_output=True, text=True
+        )
+
+    weekly = run()
+    assert weekly.returncode == 0, weekly.stderr
+    assert "OnCalendar=Mon *-*-* 03:17:00 UTC" in weekly.stdout and "Persistent=true" in weekly.stdout
+    assert weekly.stdout.rstrip().splitlines()[-1].startswith("17 3 * * 1 ")
+    assert f"collect {eng}" in weekly.stdout
+    daily = run("--every", "daily", "--at", "22:05")
+    assert "OnCalendar=*-*-* 22:05:00 UTC" in daily.stdout and "\n5 22 * * * " in daily.stdout
+    bad = run("--at", "25:00")
+    assert bad.returncode == 2 and bad.stderr.strip() == (
+        "auditprep: --at takes a time of day as HH:MM (24-hour, UTC), not '25:00'."
+    )
+    missing = subprocess.run(
+        [sys.executable, "-m", "auditprep", "schedule", str(tmp_path / "none.engagement")],
+        capture_output=True,
+        text=True,
+    )
+    assert missing.returncode == 2 and "does not exist" in missing.stderr and "Traceback" not in missing.stderr

@@ -90,9 +90,9 @@ def schedule(engagement: Path, every: str, at: str) -> None:
                 "",
                 "# enable with: systemctl --user daemon-reload && systemctl --user enable --now auditprep-collect.timer",
                 "",
-                "# or one crontab line (crontab -e; cron runs in the host's time zone, here assumed UTC):",
+                "# or one crontab line (crontab -e); errors reach cron's mail, and exit 4 means some calls were denied:",
                 "CRON_TZ=UTC",
-                f"{minute} {hour} * * {cron_days} {command} >/dev/null 2>&1",
+                f"{minute} {hour} * * {cron_days} {command} >/dev/null",
             ]
         )
     )
