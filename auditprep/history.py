@@ -259,8 +259,8 @@ def render(history: dict[str, Any], *, limit: int = 60) -> str:
     return "\n".join(lines)
 
 
-def drift_lines(drift: Sequence[dict[str, Any]]) -> list[str]:
-    """Changes for people: a resource that appeared or went away is one line, not one per check."""
+def drift_groups(drift: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """Changes for people: a resource that appeared or went away is one change, not one per check."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for d in drift:
         groups.setdefault((d["at"][:10], d["resource"] or d["where"]), []).append(d)
@@ -268,15 +268,26 @@ def drift_lines(drift: Sequence[dict[str, Any]]) -> list[str]:
     for (day, what), changes in groups.items():
         if len(changes) > 1 and all(c["from"] == ABSENT for c in changes):
             bad = [f"{c['check']} {c['to']}" for c in changes if c["to"] in ("fail", "warn", "not_evaluated")]
-            out.append(
-                f"  {day} {what}: first judged, by {len(changes)} checks"
-                + (f" ({', '.join(bad)})" if bad else ", all passing or not applicable")
+            text = f"first judged, by {len(changes)} checks" + (
+                f" ({', '.join(bad)})" if bad else ", all passing or not applicable"
             )
+            out.append({"day": day, "resource": what, "check": "", "change": text})
         elif len(changes) > 1 and all(c["to"] == ABSENT for c in changes):
-            out.append(f"  {day} {what}: no longer judged by its {len(changes)} checks (gone, or no longer collected)")
+            text = f"no longer judged by its {len(changes)} checks (gone, or no longer collected)"
+            out.append({"day": day, "resource": what, "check": "", "change": text})
         else:
-            out += [f"  {day} {c['check']} {what}: {c['from']} -> {c['to']}" for c in changes]
+            out += [
+                {"day": day, "resource": what, "check": c["check"], "change": f"{c['from']} -> {c['to']}"}
+                for c in changes
+            ]
     return out
+
+
+def drift_lines(drift: Sequence[dict[str, Any]]) -> list[str]:
+    return [
+        f"  {g['day']} {g['check'] + ' ' if g['check'] else ''}{g['resource']}: {g['change']}"
+        for g in drift_groups(drift)
+    ]
 
 
 def past_lines(past: dict[str, Any]) -> list[str]:

@@ -52,6 +52,7 @@ def period_context(eng: Engagement, catalog: Catalog, fid: str, facts: Facts, co
         "themes": themes,
         "drift": drift[:DRIFT_SHOWN],
         "drift_total": len(drift),
+        "drift_groups": history.drift_groups(drift)[:DRIFT_SHOWN],
         "past_revisions": past,
         "samples": sample_sets(eng),
     }
