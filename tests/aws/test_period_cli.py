@@ -184,3 +184,28 @@ def test_plain_moto_lacks_lookup_events_and_that_is_a_gap_not_an_empty_history(
     assert attempt.status is CallStatus.ERROR and "cloudtrail:LookupEvents" in attempt.message
     pop = build("ecs-tasks", out.evidence, out.evidence).as_dict()
     assert pop["status"] != "evaluated" and pop["gaps"]
+
+
+def test_event_history_keeps_no_secret_value() -> None:
+    """Task definition bodies, task overrides and secret-looking fields inside events are redacted at collection."""
+    from auditprep.collect.aws.trail_history import _redacted_event
+
+    secret = "hunter2-never-stored"
+    event = {
+        "requestParameters": {
+            "family": "api",
+            "containerDefinitions": [{"name": "api", "environment": [{"name": "DB_PASSWORD", "value": secret}]}],
+            "overrides": {"containerOverrides": [{"name": "api", "environment": [{"name": "TOKEN", "value": secret}]}]},
+        },
+        "responseElements": {
+            "tasks": [{"overrides": {"containerOverrides": [{"environment": [{"name": "X", "value": secret}]}]}}],
+            "clientSecret": secret,
+        },
+        "userAgent": f"deploy --password {secret}",
+    }
+    red, paths = _redacted_event(event)
+    assert secret not in json.dumps(red)
+    assert red["requestParameters"]["overrides"]["containerOverrides"][0]["environment"] == [
+        {"name": "TOKEN", "secret_like": True}
+    ]
+    assert "responseElements.clientSecret" in paths and any("environment" in p for p in paths)

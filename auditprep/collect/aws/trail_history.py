@@ -16,6 +16,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from auditprep import redact
 from auditprep.collect.aws.ecs import redact_task_definition
 from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared
@@ -66,14 +67,44 @@ def _redacted_event(detail: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, 
         red, paths = redact_task_definition(resp["taskDefinition"])
         detail["responseElements"] = {**resp, "taskDefinition": red}
         done += [f"responseElements.taskDefinition.{p}" for p in paths]
-    for key in ("overrides",):
-        if isinstance(req, dict) and key in req:
-            detail["requestParameters"] = {
-                **detail["requestParameters"],
-                key: "[redacted: may hold environment values]",
-            }
-            done.append(f"requestParameters.{key}")
-    return detail, tuple(done)
+    return _scrub(detail, "", done), tuple(done)
+
+
+def _scrub(value: Any, path: str, done: list[str]) -> Any:
+    """Every other secret an event can carry: environment values (task overrides, node groups),
+    values under secret-looking names, and credential shapes inside any text."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            where = f"{path}.{k}" if path else str(k)
+            if k in ("environment", "overrides", "containerOverrides") and isinstance(v, (list, dict)):
+                out[k] = _names_only(v, where, done)
+            elif isinstance(v, str) and redact.looks_secret(str(k)):
+                out[k] = redact.REDACTED
+                done.append(where)
+            else:
+                out[k] = _scrub(v, where, done)
+        return out
+    if isinstance(value, list):
+        return [_scrub(v, f"{path}[{i}]", done) for i, v in enumerate(value)]
+    if isinstance(value, str):
+        text, changed = redact.text(value)
+        if changed:
+            done.append(path)
+        return text
+    return value
+
+
+def _names_only(value: Any, path: str, done: list[str]) -> Any:
+    """Environment entries keep their names, never their values."""
+    if isinstance(value, list):
+        return [_names_only(v, f"{path}[{i}]", done) for i, v in enumerate(value)]
+    if isinstance(value, dict):
+        if "name" in value and "value" in value:
+            done.append(f"{path}.value")
+            return {"name": value["name"], "secret_like": redact.looks_secret(str(value["name"]))}
+        return {k: _names_only(v, f"{path}.{k}", done) for k, v in value.items()}
+    return value
 
 
 def _lookup(ctx: RegionContext, attribute: dict[str, str], start: datetime, end: datetime) -> list[dict[str, Any]]:
@@ -196,8 +227,8 @@ def _describe_revisions(ctx: RegionContext, records: list[dict[str, Any]]) -> No
 
 
 def _events_naming(arn: str, records: list[dict[str, Any]]) -> list[str]:
-    short = arn.rsplit("/", 1)[-1]
-    return [r["EventId"] for r in records if arn in json.dumps(r["CloudTrailEvent"]) or short in json.dumps(r)]
+    names = (f'"{arn}"', f'"{arn.rsplit("/", 1)[-1]}"')
+    return [r["EventId"] for r in records if any(n in json.dumps(r["CloudTrailEvent"]) for n in names)]
 
 
 def _config_history(ctx: RegionContext) -> None:
