@@ -179,9 +179,9 @@ def of_engagement(eng: Any, catalog: Any, as_of: datetime | None = None) -> dict
     """The freshness summary of an engagement's current evidence (``as_of``: default the engagement clock)."""
     info = eng.info()
     period = Period.of(info.period_start, info.period_end)
-    fresh = control_freshness(
-        catalog.controls.values(), eng.findings(), eng.current_evidence(), period, as_of or eng.clock()
-    )
+    # without content: findings rest on snapshots, dated by collection (the cheap read status needs)
+    evidence = eng.current_evidence(with_data=False)
+    fresh = control_freshness(catalog.controls.values(), eng.findings(), evidence, period, as_of or eng.clock())
     return summary(fresh, period)
 
 

@@ -310,7 +310,7 @@ def control_text(eng: Any, catalog: Any, control_id: str, as_of: datetime | None
     info = eng.info()
     period = Period.of(info.period_start, info.period_end)
     lines = [f"{control_id} {control.title}", f"Period {period.label()}; {len(data['evaluations'])} evaluation(s)."]
-    fresh = freshness.control_freshness([control], eng.findings(), eng.current_evidence(), period, as_of)
+    fresh = freshness.control_freshness([control], eng.findings(), eng.current_evidence(with_data=False), period, as_of)
     lines.append("Evidence: " + fresh[control_id].sentence() if control_id in fresh else "Evidence: none.")
     if not data["controls"]:
         lines.append("No automated check informs this control, so collections show nothing about it over time.")
