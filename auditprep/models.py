@@ -74,6 +74,8 @@ class Control(Strict):
     concepts: tuple[str, ...] = ()
     # Organisation controls may map requirements directly; built-in links come from the objectives.
     mappings: dict[str, tuple[str, ...]] = {}
+    # evidence older than this many days is stale for this control (None: the default, 90 days)
+    freshness_days: int | None = Field(default=None, ge=1, le=3660)
 
     @property
     def status_question(self) -> Question | None:

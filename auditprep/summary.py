@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
+from auditprep import freshness
 from auditprep.catalog import Catalog
 from auditprep.models import CallStatus, FindingStatus
 from auditprep.posture import Posture, Status
@@ -79,6 +80,7 @@ def status_report(eng: Engagement, catalog: Catalog) -> dict[str, Any]:
         "frameworks": frameworks,
         "collection": collection_summary(eng),
         "findings": dict(sorted(findings.items())),
+        "freshness": freshness.of_engagement(eng, catalog),
     }
 
 
@@ -159,6 +161,7 @@ def render_status(report: dict[str, Any]) -> str:
         out.append("Evidence: nothing collected yet (run 'auditprep collect').")
     if report["findings"]:
         out.append("Findings: " + ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in report["findings"].items()) + ".")
+    out.extend(freshness.render(report["freshness"]))
     out.append(f"Fingerprint: {report['fingerprint']}")
     return "\n".join(out)
 

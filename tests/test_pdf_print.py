@@ -72,12 +72,12 @@ def test_no_text_is_printed_under_8_pt_and_no_label_is_cut_short(pdfs: dict[str,
 def test_the_pdfs_carry_the_working_papers(pdfs: dict[str, Path]) -> None:
     pci = PdfReader(pdfs["pci-dss"])
     tail = "\n".join(p.extract_text() for p in pci.pages[-12:])
-    assert "Appendix F. Evidence reference table" in tail and "DOC-01" in tail and "INT-01" in tail
-    assert "Appendix G. Compensating control worksheets" in tail and "Exception 1: HRD-06" in tail
+    assert "Appendix G. Evidence reference table" in tail and "DOC-01" in tail and "INT-01" in tail
+    assert "Appendix H. Compensating control worksheets" in tail and "Exception 1: HRD-06" in tail
     assert "WORKSHEET INCOMPLETE" not in tail and "TRA-2026-07" in tail
     hipaa = PdfReader(pdfs["hipaa"])
     tail = "\n".join(p.extract_text() for p in hipaa.pages[-3:])
-    assert "Appendix F. Decisions on addressable specifications" in tail
+    assert "Appendix G. Decisions on addressable specifications" in tail
     assert "18 of 22 addressable specifications have no recorded decision" in " ".join(tail.split())
 
 

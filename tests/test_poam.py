@@ -75,7 +75,9 @@ def test_demo_poam_round_trips_through_trestle_and_lists_every_open_weakness(dem
     assert sum(1 for i in items if i["kind"] == "check") == len(demo["fails"]) - len(summarised)
     heartbleed = next(i for i in items if i["cve"] == "CVE-2014-0160")
     assert heartbleed["controls"] == ["RA-5", "SI-2"] and heartbleed["likelihood"] == "High"
-    assert heartbleed["detected"] == "2026-12-04" and heartbleed["due"] == "2027-01-03"  # high: 30 days
+    assert (
+        heartbleed["detected"] == "2026-10-30" and heartbleed["due"] == "2026-11-29"
+    )  # the first collection; high: 30 days
     for risk in poam.risks:
         assert risk.deadline is not None and risk.remediations and len(risk.remediations[0].tasks) == 2
         facets = {f.name: f.value for f in risk.characterizations[0].facets}

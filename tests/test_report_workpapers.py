@@ -53,7 +53,7 @@ def test_pci_evidence_reference_table_has_one_id_per_item_and_every_requirement_
             assert cited <= set(by_req.get(req["id"], [])), req["id"]  # every cited item has its reference
     assert set(by_req) <= {r.id for r in catalog.frameworks["pci-dss"].requirements}
     html = report_bytes(ctx, catalog, "html").decode()
-    assert "Appendix F. Evidence reference table" in html and "Evidence references:</strong> DOC-" in html
+    assert "Appendix G. Evidence reference table" in html and "Evidence references:</strong> DOC-" in html
 
 
 def test_the_demo_exception_has_a_complete_worksheet_and_does_not_lead_the_top_gaps(contexts: dict) -> None:
@@ -111,11 +111,16 @@ def test_hipaa_report_shows_decisions_and_flags_every_addressable_spec_without_o
 def test_fedramp_report_has_the_risk_table_and_ageing_other_frameworks_do_not(contexts: dict, catalog: Catalog) -> None:
     fed = contexts["fedramp-moderate"]
     assert [a["title"] for a in fed["appendices"]] == [
-        "Appendix F. Risk exposure table and POA&M",
-        "Appendix G. Vulnerability ageing",
+        "Appendix G. Risk exposure table and POA&M",
+        "Appendix H. Vulnerability ageing",
     ]
     [row] = fed["vulnerabilities"]["rows"]
-    assert (row["id"], row["rule"], row["due"], row["in_use"]) == ("CVE-2014-0160", "FedRAMP RA-5", "2027-01-03", "yes")
+    assert (row["id"], row["rule"], row["due"], row["in_use"]) == (
+        "CVE-2014-0160",
+        "FedRAMP RA-5",
+        "2026-11-29",
+        "yes",
+    )  # 30 days from the first run that inventoried it
     html = report_bytes(fed, catalog, "html").decode()
     assert html.count('<tr><td class="mono">POAM-') == len(fed["poam"]["items"])
     pci_row = contexts["pci-dss"]["vulnerabilities"]["rows"][0]

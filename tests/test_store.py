@@ -285,6 +285,7 @@ def test_a_file_written_before_request_ids_were_kept_still_reads_verifies_and_mi
     conn.execute("DROP TABLE addressable_decisions")
     conn.execute("ALTER TABLE evidence DROP COLUMN api_paths")
     conn.execute("ALTER TABLE evidence DROP COLUMN request_ids")
+    conn.execute("DROP TABLE samples")  # added by a later schema
     conn.execute("PRAGMA user_version = 1")
     conn.commit()
     conn.close()

@@ -125,9 +125,9 @@ def main(ctx: click.Context, controls: tuple[Path, ...]) -> None:
 
 
 def _register() -> None:
-    from auditprep.cli import answers, collect, decisions, deliver, engagement
+    from auditprep.cli import answers, collect, decisions, deliver, engagement, history
 
-    for module in (engagement, answers, collect, deliver, decisions):
+    for module in (engagement, answers, collect, deliver, decisions, history):
         for command in module.COMMANDS:
             main.add_command(command)
 

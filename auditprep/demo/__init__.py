@@ -2,9 +2,10 @@
 
 Its evidence is the recorded output of the real collectors run against a simulated estate (moto's
 AWS server and a real Docker Engine with a swarm; see tests/demo/record.py). Building the demo
-stores that evidence as collection runs, evaluates it with the real checks, and adds what a team
-would have recorded: its period and applicability, answers, a document, attestations by a second
-person and an exception. No finding is written by hand.
+stores that evidence as collection runs, three collections two weeks apart with the estate changed
+in between, evaluates each collection with the real checks as it ends, and adds what a team would
+have recorded: its period and applicability, a sample drawn for the assessor, answers, a document,
+attestations by a second person and an exception. No finding is written by hand.
 """
 
 from __future__ import annotations
@@ -56,6 +57,25 @@ def remove_previous_demo(path: Path) -> None:
         Path(str(path) + suffix).unlink(missing_ok=True)
 
 
+def _draw(eng: Engagement, spec: dict, actor: str) -> None:
+    """A sample the team drew for the assessor, exactly as ``auditprep sample`` draws it."""
+    from auditprep import population, sampling
+    from auditprep.store.history import record_sample
+
+    pop = population.of_engagement(eng, spec["population"])
+    drawn = sampling.draw(spec["population"], pop.members, spec["size"], spec["seed"])
+    record_sample(
+        eng,
+        population=spec["population"],
+        population_hash=drawn.population_hash,
+        total=drawn.total,
+        seed=spec["seed"],
+        method=drawn.method,
+        members=[m.id for m in drawn.members],
+        actor=actor,
+    )
+
+
 def build_demo(path: Path, catalog: Catalog) -> Path:
     """Create a fresh demo engagement at ``path`` (which must not exist)."""
     from auditprep.collect.run import reevaluate
@@ -88,7 +108,10 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
         )
         for kind, value, note in story["scope"]:
             eng.add_scope(story["lead"], kind, value, note)
-        for run in recording["runs"]:
+        runs = recording["runs"]
+        for n, run in enumerate(runs):
+            # each run is stored when it finished, and each collection evaluated as it ended
+            clock_now[0] = parse_iso(run.get("finished_at", run["started_at"]))
             eng.add_run(
                 actor=story["engineer"],
                 source=Source(run["source"]),
@@ -97,7 +120,11 @@ def build_demo(path: Path, catalog: Catalog) -> Path:
                 identity=run["identity"],
                 targets=run["targets"],
             )
-        reevaluate(eng, catalog, story["engineer"])
+            if n + 1 == len(runs) or runs[n + 1].get("collection") != run.get("collection"):
+                reevaluate(eng, catalog, story["engineer"])
+        clock_now[0] = max(clock_now[0], recorded_at)
+        for s in story.get("samples", []):
+            _draw(eng, s, story["lead"])
         answers = []
         for control_id, entries in story["answers"].items():
             if control_id not in catalog.controls:

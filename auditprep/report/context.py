@@ -38,6 +38,7 @@ from auditprep.report.overview import (
     executive_summary,
     requirement_labels,
 )
+from auditprep.report.period import period_context
 from auditprep.store import Engagement, iso
 from auditprep.verdicts import DEFAULT_LABELS
 
@@ -291,6 +292,7 @@ class _Builder(_RequirementRows):
                 if r["status"] == NOT_COVERED
             ],
             "concepts": self.concepts(controls),
+            "period_evidence": period_context(self.eng, self.catalog, self.fid, self.facts, set(controls)),
             "boundary": bound,
             "applicability": {
                 k: list(v)

@@ -21,6 +21,7 @@ from auditprep.catalog import Catalog
 from auditprep.concepts import diagram_svg
 from auditprep.report import charts
 from auditprep.report.context import REQUIREMENT_STATUSES, STATUS_LABELS, STATUS_ORDER, day, when
+from auditprep.report.period import timeline_svg
 
 MEDIA = ("pdf", "html")
 
@@ -70,6 +71,7 @@ def _art(ctx: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
     theme_rows = [{"label": t["title"], "counts": t["counts"]} for t in summary["by_theme"]]
     section_rows = [{"label": f"{s['id']}  {s['title']}", "counts": s["counts"]} for s in summary["by_section"]]
     control_statuses = [s.value for s in STATUS_ORDER]
+    pe = ctx["period_evidence"]
     diagrams = {}
     for concept in ctx["concepts"]:
         c = catalog.concepts.get(concept["key"])
@@ -101,6 +103,7 @@ def _art(ctx: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
         ),
         "diagrams": diagrams,
         "colours": charts.COLOURS,
+        "timelines": {t["key"]: Markup(timeline_svg(t, pe["measured"], pe["evaluations"])) for t in pe["themes"]},
     }
 
 

@@ -51,7 +51,8 @@ APPENDIX_TITLES = {
 
 
 def appendices(ctx: dict[str, Any]) -> list[dict[str, str]]:
-    """The working-paper appendices this framework's report carries, lettered after Appendix E."""
+    """The working-paper appendices this framework's report carries, lettered after Appendix F
+    (evidence over the period)."""
     fid = ctx["framework"]["id"]
     keys = {
         "pci-dss": ["evidence-refs", "worksheets", "vulnerabilities"],
@@ -61,7 +62,7 @@ def appendices(ctx: dict[str, Any]) -> list[dict[str, str]]:
     out = []
     for n, key in enumerate(keys):
         anchor, title = APPENDIX_TITLES[key]
-        out.append({"key": key, "anchor": anchor, "title": f"Appendix {chr(ord('F') + n)}. {title}"})
+        out.append({"key": key, "anchor": anchor, "title": f"Appendix {chr(ord('G') + n)}. {title}"})
     return out
 
 

@@ -154,6 +154,22 @@ MIGRATIONS: list[str] = [
         event_seq INTEGER NOT NULL REFERENCES events(seq)
     )
     """,
+    # 4: samples drawn from populations (the selection and its method, pinned by a sample.draw event)
+    """
+    CREATE TABLE samples (
+        id INTEGER PRIMARY KEY,
+        population TEXT NOT NULL,
+        population_hash TEXT NOT NULL,
+        total INTEGER NOT NULL,
+        size INTEGER NOT NULL,
+        seed TEXT NOT NULL,
+        method TEXT NOT NULL,
+        members TEXT NOT NULL,
+        drawn_by TEXT NOT NULL,
+        drawn_at TEXT NOT NULL,
+        event_seq INTEGER NOT NULL REFERENCES events(seq)
+    )
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -29,6 +29,7 @@ ORDERED = {
     "attachments": "attachment",
     "evaluations": "evaluation",
     "scope": "scope entry",
+    "samples": "sample",
 }
 # working-paper tables (schema 3): absent from older files
 WORKPAPERS = {"exception_worksheets": "compensating-control worksheet", "addressable_decisions": "decision"}
@@ -80,6 +81,7 @@ def verify_engagement(eng: Engagement) -> list[str]:
             "scope.add",
             "worksheet.set",
             "decision.set",
+            "sample.draw",
         ):
             if seq not in seen[action]:
                 problems.append(f"the record written by event {seq} ({action}) was deleted outside auditprep")
@@ -119,6 +121,11 @@ def _check_records(eng, q, by_seq, seen, match, problems) -> None:  # type: igno
         match("attachments", r[9], rec, f"attachment {r[0]} ({r[2]})", "attachment.add")
         seen["attachment.add"].add(r[9])
 
+    from auditprep.store.history import verify_samples
+
+    sample_seen: set[int] = set()
+    problems.extend(verify_samples(eng, by_seq, sample_seen))
+    seen["sample.draw"].update(sample_seen)
     for r in q("SELECT id, kind, value, note, event_seq FROM scope"):
         match("scope", r[4], {"kind": r[1], "value": r[2], "note": r[3]}, f"scope entry {r[1]}:{r[2]}", "scope.add")
         seen["scope.add"].add(r[4])

@@ -66,6 +66,15 @@ def next_steps(session: Session, collection: CollectionState | None = None, limi
                 section="collect",
             )
         )
+    stale = _stale_controls(session, controls)
+    if stale:
+        steps.append(
+            NextStep(
+                f"{len(stale)} control(s) rest on stale evidence, starting with {stale[0].control}: "
+                f"{stale[0].sentence()} Collect again.",
+                stale[0].control,
+            )
+        )
     unattested = [c for c in controls if posture.controls[c.id].answer and c.id not in session.attestations()]
     if unattested and not unanswered:
         steps.append(
@@ -76,6 +85,17 @@ def next_steps(session: Session, collection: CollectionState | None = None, limi
     if not unanswered:
         steps.append(NextStep("Render the report for the assessor.", section="report"))
     return steps[:limit]
+
+
+def _stale_controls(session: Session, controls: Sequence) -> list:
+    """Controls whose findings rest on evidence older than their freshness or outside the period."""
+    from auditprep.freshness import Period, control_freshness
+
+    info = session.info
+    fresh = control_freshness(
+        controls, session.findings(), session.evidence(), Period.of(info.period_start, info.period_end), session.now()
+    )
+    return [f for f in fresh.values() if f.is_stale]
 
 
 def review_steps(session: Session, collection: CollectionState | None) -> list[NextStep]:

@@ -23,6 +23,7 @@ import botocore.retries.standard
 import pytest
 from botocore.stub import Stubber
 
+from .trail_proxy import TrailProxy
 from .world import R1
 
 moto_server = pytest.importorskip("moto.server", reason="moto[server] is not installed (pip install -e .[test])")
@@ -38,9 +39,18 @@ def moto_endpoint() -> Iterator[str]:
 
 
 @pytest.fixture
-def aws(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:
-    """An empty moto server reached through the standard AWS environment variables."""
-    _post(moto_endpoint, "/moto-api/reset")
+def trail(moto_endpoint: str) -> Iterator[TrailProxy]:
+    """moto behind a proxy that keeps CloudTrail event history (moto lacks LookupEvents; see trail_proxy)."""
+    with TrailProxy(moto_endpoint) as proxy:
+        yield proxy
+
+
+@pytest.fixture
+def aws(trail: TrailProxy, monkeypatch: pytest.MonkeyPatch, tmp_path) -> str:
+    """An empty moto server (with CloudTrail event history) reached through the standard AWS environment variables."""
+    moto_endpoint = trail.url
+    _post(moto_endpoint, "/moto-api/reset")  # through the proxy to moto
+    trail.events.clear()
     for var in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_ROLE_ARN"):
         monkeypatch.delenv(var, raising=False)
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)

@@ -32,6 +32,7 @@ if str(TESTS / "docker") not in sys.path:
 from aws import world  # noqa: E402
 from aws.conftest import _post, moto_endpoint, short_retry_sleeps  # noqa: E402,F401
 from aws.conftest import aws as _aws_env  # noqa: E402
+from aws.trail_proxy import TrailProxy  # noqa: E402
 from reportkit import (  # noqa: E402
     ACCOUNT,
     ATTACH_HTML,
@@ -104,8 +105,8 @@ def real(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, moto_endpoi
 
     lab.create("report-attach", lab.tag("busybox"), user=ATTACH_HTML)
     folder = tmp_path_factory.mktemp("real")
-    with pytest.MonkeyPatch.context() as mp:
-        _aws_env.__wrapped__(moto_endpoint, mp, folder)
+    with pytest.MonkeyPatch.context() as mp, TrailProxy(moto_endpoint) as trail:
+        _aws_env.__wrapped__(trail, mp, folder)
         world.plant(lambda path, body: _post(moto_endpoint, path, body))
         eng = Engagement.create(
             folder / "larkspur.engagement",

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 # The moto server of the AWS tests (tests/aws is a package beside this one).
-from aws.conftest import aws, fault_proxy, moto_endpoint, short_retry_sleeps  # noqa: F401
+from aws.conftest import aws, fault_proxy, moto_endpoint, short_retry_sleeps, trail  # noqa: F401
 from kit import T0, build_engagement, frozen
 
 from auditprep.application.recent import RecentList

@@ -41,6 +41,7 @@ from auditprep.collect.aws import (
     kms,
     logs,
     securityhub,
+    trail_history,
 )
 from auditprep.collect.aws.runtime import (
     Account,
@@ -84,6 +85,11 @@ _PHASE1: tuple[tuple[str, RegionTask, tuple[str, ...]], ...] = (
     ("inspector", inspector.collect_account, (inspector.ACCOUNT,)),
     ("elbv2", elbv2.collect, (elbv2.LISTENER, elbv2.SSL_POLICY)),
     ("acm", acm.collect, (acm.CERTIFICATE,)),
+    (
+        "trail-history",
+        trail_history.collect,
+        (trail_history.EVENT, trail_history.REVISION, trail_history.CONFIG_HISTORY),
+    ),
 )
 _PHASE2 = (("ecr", ecr.collect, (ecr.REGISTRY_SCANNING, ecr.REPOSITORY, ecr.LIFECYCLE, ecr.IMAGE)),)
 _PHASE3 = (

@@ -141,7 +141,8 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 for s in batch:
                     ctx.attempt(SERVICE, "ecs:DescribeServices", failure=resp, resource=s, name=s.rsplit("/", 1)[-1])
                 continue
-            services.extend(resp.get("services", []))
+            # a deleted service is INACTIVE; AWS stops listing it, and it runs nothing (it is history, not estate)
+            services.extend(s for s in resp.get("services", []) if s.get("status") != "INACTIVE")
     in_use: dict[str, set[str]] = {}
     for s in services:
         s.pop("events", None)  # deployment chatter, not configuration
@@ -180,6 +181,8 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 ctx.attempt(TASK_DEFINITION, "ecs:DescribeTaskDefinition", failure=td, resource=ref, name=_short(ref))
                 continue
             arn = td["taskDefinitionArn"]
+            if td.get("status") == "INACTIVE" and ref in families and ref not in in_use:
+                continue  # a family whose revisions are all deregistered is not ACTIVE (an emulator may list it)
             seen.update((ref, arn))
             _record_task_definition(ctx, shared, td, sorted(in_use.get(arn, ())), latest=ref in families)
 

@@ -63,6 +63,9 @@ OPERATIONS: tuple[Operation, ...] = (
     Operation("cloudtrail", "DescribeTrails", "trails covering each region"),
     Operation("cloudtrail", "GetTrailStatus", "whether each trail is logging"),
     Operation("cloudtrail", "GetEventSelectors", "whether management events are recorded"),
+    Operation("cloudtrail", "LookupEvents", "container events of the last 90 days: what ran in the period"),
+    Operation("config", "ListDiscoveredResources", "ECS task definitions and services AWS Config recorded"),
+    Operation("config", "GetResourceConfigHistory", "when each recorded ECS resource changed"),
     Operation("logs", "DescribeLogGroups", "retention and encryption of container and cluster logs"),
     # TLS
     Operation("elbv2", "DescribeLoadBalancers", "load balancers"),

@@ -25,6 +25,7 @@ and requirements of the control you are on.
   [b]/[/b] filter   [b]u[/b] unanswered only   [b]n[/b] next unanswered   [b]t[/b] attest   [b]x[/b] exception
   [b]d[/b] decide a HIPAA addressable specification (implemented, alternative, not reasonable)
   [b]e[/b] findings   [b]enter[/b] on a finding opens its raw (redacted) evidence   [b]f1[/b] or [b]?[/b] explain
+  [b]h[/b] the control's history: its state after each collection, stale evidence, drift
   In review mode: [b]c[/b] comment, [b]g[/b] flag or unflag the control.
 
 [b]3 Evidence[/b]   every evidence item and attachment; filter by source, service, status, resource.

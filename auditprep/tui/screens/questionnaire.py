@@ -39,6 +39,7 @@ class QuestionnaireScreen(SectionScreen):
         Binding("x", "exception", "Exception", id="questionnaire-exception"),
         Binding("d", "decide", "Decide", show=False, id="questionnaire-decide"),
         Binding("e", "findings", "Findings", show=False, id="questionnaire-findings"),
+        Binding("h", "history", "History", show=False, id="questionnaire-history"),
         Binding("f1", "explain", "Explain", id="questionnaire-explain"),
         Binding("question_mark", "explain", "Explain", show=False, id="questionnaire-explain-alt"),
         Binding("c", "comment", "Comment", id="review-comment"),
@@ -247,6 +248,12 @@ class QuestionnaireScreen(SectionScreen):
         if finding is not None:
             title = f"{finding.check} · {finding.resource or finding.scope.label()}"
             self.app.push_screen(EvidenceDialog(self.session, list(finding.evidence), title))
+
+    def action_history(self) -> None:
+        from auditprep.tui.dialogs.history import ControlHistoryDialog
+
+        if self.panel.control_id is not None:
+            self.app.push_screen(ControlHistoryDialog(self.session, self.panel.control_id))
 
     def action_attest(self) -> None:
         control_id = self.panel.control_id
