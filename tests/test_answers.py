@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from auditprep.answers import export_answers, import_answers
 from auditprep.catalog import load_catalog
 from auditprep.errors import InvalidInput
+from auditprep.evaluate.answers import export_answers, import_answers
 from auditprep.store import Engagement
 from auditprep.store.verify import verify_engagement
 

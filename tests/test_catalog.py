@@ -197,7 +197,7 @@ def test_published_json_schemas_are_current() -> None:
     import json
 
     from auditprep import paths
-    from auditprep.schema import json_schema
+    from auditprep.catalog.schema import json_schema
 
     folder = paths.questionnaires_dir() / "schema"
     for kind in ("controls", "framework", "concepts", "checks"):

@@ -179,13 +179,13 @@ def test_an_unexpected_bug_is_one_sentence_and_a_log_file(tmp_path: Path, monkey
     """A bug must not show a traceback: one sentence, exit 70, the traceback kept in a log file."""
     from click.testing import CliRunner
 
-    import auditprep.summary
+    import auditprep.evaluate.summary
     from auditprep.cli import main
 
     def broken(*args, **kwargs):
         raise RuntimeError("simulated defect")
 
-    monkeypatch.setattr(auditprep.summary, "status_report", broken)
+    monkeypatch.setattr(auditprep.evaluate.summary, "status_report", broken)
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.setenv("HOME", str(tmp_path))
     eng = tmp_path / "e.engagement"

@@ -71,7 +71,7 @@ def test_a_device_or_fifo_is_refused_at_once(eng, fifo, kind, command):
 
 
 def test_a_file_over_the_size_cap_is_refused_before_it_is_read(eng, tmp_path):
-    from auditprep.yamlsource import MAX_YAML_BYTES
+    from auditprep.catalog.yamlsource import MAX_YAML_BYTES
 
     big = tmp_path / "answers.yaml"
     with open(big, "wb") as fh:
@@ -110,7 +110,7 @@ def test_billion_laughs_in_a_controls_folder_is_refused_quickly(eng, tmp_path):
 
 
 def test_a_few_aliases_still_work():
-    from auditprep.yamlsource import load
+    from auditprep.catalog.yamlsource import load
 
     path = Path(__file__).parent / "tmp-alias.yaml"
     try:

@@ -9,15 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from auditprep import freshness, history, sampling, trail
 from auditprep.catalog import load_catalog
-from auditprep.freshness import Period
+from auditprep.evaluate import freshness, history, sampling, trail
+from auditprep.evaluate.freshness import Period
+from auditprep.evaluate.population import Member, build
+from auditprep.evaluate.summary import render_status, status_report
 from auditprep.models import CallStatus, Control, Evidence, Finding, FindingStatus, Scope, Severity, Source
-from auditprep.population import Member, build
 from auditprep.store import Engagement
 from auditprep.store.history import record_sample, samples
 from auditprep.store.verify import verify_engagement
-from auditprep.summary import render_status, status_report
 
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 ACCT = "111111111111"

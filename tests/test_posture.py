@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from auditprep.catalog import load_catalog
+from auditprep.evaluate.posture import Posture, Status, combine
 from auditprep.models import Answer, ControlException, Finding, FindingStatus, Scope, Severity
-from auditprep.posture import Posture, Status, combine
 
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from auditprep import redact
+from auditprep.collect import redact
 from auditprep.collect.aws.ecs import redact_task_definition
 
 SECRET = "s3cr3t-Value-42"

@@ -9,10 +9,10 @@ import pytest
 
 from auditprep.catalog import load_catalog
 from auditprep.errors import EngagementError
+from auditprep.evaluate.posture import Posture
+from auditprep.evaluate.verdicts import Basis, ObjectiveStatus, Verdict, cites_document
 from auditprep.models import Answer, Attestation, ControlException, Finding, FindingStatus, Scope, Severity
-from auditprep.posture import Posture
 from auditprep.store import Engagement
-from auditprep.verdicts import Basis, ObjectiveStatus, Verdict, cites_document
 
 NOW = datetime(2026, 11, 2, tzinfo=UTC)
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from auditprep import vulns
 from auditprep.catalog import load_catalog
+from auditprep.evaluate import vulns
 from auditprep.imports import import_results
 from auditprep.models import CallStatus, Evidence, Scope, Source
 from auditprep.store import Engagement

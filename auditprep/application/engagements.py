@@ -8,10 +8,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from auditprep import applicability
 from auditprep.application.recent import RecentList
 from auditprep.catalog import Catalog
 from auditprep.errors import EngagementError
+from auditprep.evaluate import applicability
 from auditprep.store import Engagement
 
 SUFFIX = ".engagement"  # the one file suffix the README, the demo and the assistant's New form use

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from auditprep import paths, yamlsource
+from auditprep import paths
+from auditprep.catalog import yamlsource
 from auditprep.catalog.files import (
     M,
     Problems,

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from auditprep import yamlsource
+from auditprep.catalog import yamlsource
 from auditprep.errors import InvalidInput
 from auditprep.models import (
     ApplicabilityKey,

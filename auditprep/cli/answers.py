@@ -27,7 +27,7 @@ def answers() -> None:
 @click.pass_context
 def answers_export(ctx: click.Context, engagement: Path, output: Path) -> None:
     """Write the current answers to a YAML file."""
-    from auditprep.answers import export_answers
+    from auditprep.evaluate.answers import export_answers
 
     catalog = load_catalog(ctx)
     with open_engagement(engagement, readonly=True) as eng:
@@ -41,7 +41,7 @@ def answers_export(ctx: click.Context, engagement: Path, output: Path) -> None:
 @click.pass_context
 def answers_import(ctx: click.Context, engagement: Path, file: Path) -> None:
     """Validate a YAML answers file completely, then record it in one transaction."""
-    from auditprep.answers import import_answers
+    from auditprep.evaluate.answers import import_answers
 
     catalog = load_catalog(ctx)
     with open_engagement(engagement) as eng:
@@ -104,7 +104,7 @@ def questionnaires_schema(kind: str) -> None:
     """Print the JSON Schema of a questionnaire file kind."""
     import json
 
-    from auditprep.schema import json_schema
+    from auditprep.catalog.schema import json_schema
 
     click.echo(json.dumps(json_schema(kind), indent=2))
 

@@ -109,7 +109,7 @@ def collect(
             runners.append(("docker", runmod.docker_runner(docker_hosts or None, runmod.known_inventories(eng))))
         with TerminalProgress() as progress:
             summary = runmod.collect_into(eng, catalog, runners, actor=actor(), progress=progress)
-    from auditprep.summary import render_collect_summary
+    from auditprep.evaluate.summary import render_collect_summary
 
     click.echo(render_collect_summary(summary))
     if skipped_docker:

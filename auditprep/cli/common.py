@@ -20,7 +20,7 @@ EXIT_PARTIAL = 4  # collection stored, but some calls were denied or failed
 
 def actor() -> str:
     """Who is acting: AUDITPREP_USER, else the name in the settings, else the unconfirmed login."""
-    from auditprep.identity import actor as _actor
+    from auditprep.application.identity import actor as _actor
 
     return _actor()
 

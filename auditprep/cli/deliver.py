@@ -49,7 +49,7 @@ def explain(ctx: click.Context, term: tuple[str, ...], engagement: Path | None, 
         fail(c.unknown_term_message(catalog.concepts, text), 2)
     env = None
     if engagement is not None:
-        from auditprep.environment import environment_of
+        from auditprep.evaluate.environment import environment_of
 
         with open_engagement(engagement, readonly=True) as eng:
             env = environment_of(eng.current_evidence())
@@ -119,7 +119,7 @@ def demo(ctx: click.Context, path: Path | None, fresh: bool, no_tui: bool) -> No
     if not kept:
         build_demo(path, catalog)
     if no_tui or not (sys.stdin.isatty() and sys.stdout.isatty()):
-        from auditprep.summary import render_status, status_report
+        from auditprep.evaluate.summary import render_status, status_report
 
         with open_engagement(path, readonly=True) as eng:
             click.echo(render_status(status_report(eng, catalog)))

@@ -59,7 +59,7 @@ def applicability_cmd(ctx: click.Context, engagement: Path, facts: tuple[str, ..
     """Show or change the facts that decide which requirements apply (KEY= clears one)."""
     import json
 
-    from auditprep import applicability
+    from auditprep.evaluate import applicability
 
     catalog = load_catalog(ctx)
     parsed = applicability.parse(facts, catalog)
@@ -93,7 +93,7 @@ def config() -> None:
 @click.argument("pairs", nargs=-1, required=True, metavar="KEY VALUE [KEY VALUE]...")
 def config_set(pairs: tuple[str, ...]) -> None:
     """Set name and/or email: auditprep config set name "Dana Reyes" email dana@example.com"""
-    from auditprep.identity import save_settings
+    from auditprep.application.identity import save_settings
 
     if len(pairs) % 2:
         raise click.UsageError(
@@ -106,7 +106,7 @@ def config_set(pairs: tuple[str, ...]) -> None:
 @config.command("show")
 def config_show() -> None:
     """Show who auditprep records as acting."""
-    from auditprep.identity import config_path, load_settings, person
+    from auditprep.application.identity import config_path, load_settings, person
 
     settings = load_settings()
     for key in ("name", "email"):
@@ -124,8 +124,8 @@ def config_show() -> None:
 @click.pass_context
 def attest(ctx: click.Context, engagement: Path, control: str, days: int) -> None:
     """Attest a control's answers as a second person (never the person who answered)."""
+    from auditprep.application.identity import require_person
     from auditprep.errors import InvalidInput
-    from auditprep.identity import require_person
     from auditprep.models import Attestation
 
     catalog = load_catalog(ctx)
@@ -174,7 +174,7 @@ def frameworks(ctx: click.Context) -> None:
 @click.pass_context
 def status(ctx: click.Context, engagement: Path, as_json: bool) -> None:
     """Progress per framework and theme: answered, in place, gaps, exceptions, not evaluated."""
-    from auditprep.summary import status_report
+    from auditprep.evaluate.summary import status_report
 
     catalog = load_catalog(ctx)
     with open_engagement(engagement, readonly=True) as eng:
@@ -184,7 +184,7 @@ def status(ctx: click.Context, engagement: Path, as_json: bool) -> None:
 
         click.echo(json.dumps(report, indent=2))
     else:
-        from auditprep.summary import render_status
+        from auditprep.evaluate.summary import render_status
         from auditprep.textfmt import printable
 
         click.echo(printable(render_status(report)))
@@ -197,7 +197,7 @@ def status(ctx: click.Context, engagement: Path, as_json: bool) -> None:
 @click.pass_context
 def findings(ctx: click.Context, engagement: Path, framework: str | None, as_json: bool) -> None:
     """The automated findings of the latest evaluation."""
-    from auditprep.summary import findings_rows, render_findings
+    from auditprep.evaluate.summary import findings_rows, render_findings
 
     catalog = load_catalog(ctx)
     with open_engagement(engagement, readonly=True) as eng:

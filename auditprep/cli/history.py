@@ -25,8 +25,8 @@ POPULATION_KINDS = ("ecs-tasks", "task-definitions", "images", "containers", "ho
 def history(ctx: click.Context, engagement: Path, control: str | None, resource: str | None, as_json: bool) -> None:
     """Status of each check and resource at every evaluation, when it changed, and the share of
     the period each control was in place as far as the collections show it."""
-    from auditprep import history as hist
-    from auditprep import trail
+    from auditprep.evaluate import history as hist
+    from auditprep.evaluate import trail
 
     catalog = load_catalog(ctx)
     if control is not None and control not in catalog.controls:
@@ -105,7 +105,7 @@ def schedule(engagement: Path, every: str, at: str) -> None:
 def population(engagement: Path, kind: str, as_json: bool) -> None:
     """Every member of a population seen during the period (all runs and CloudTrail history),
     with its source and variant; where a source could not be read, says so."""
-    from auditprep import population as pop
+    from auditprep.evaluate import population as pop
 
     with open_engagement(engagement, readonly=True) as eng:
         data = pop.of_engagement(eng, kind).as_dict()
@@ -127,8 +127,8 @@ def population(engagement: Path, kind: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 def sample(engagement: Path, kind: str, size: int, seed: str, as_json: bool) -> None:
     """Draw a reproducible sample covering every variant first, and record it and its method."""
-    from auditprep import population as pop
-    from auditprep import sampling
+    from auditprep.evaluate import population as pop
+    from auditprep.evaluate import sampling
     from auditprep.store.history import record_sample
 
     with open_engagement(engagement) as eng:

@@ -59,7 +59,7 @@ def remove_previous_demo(path: Path) -> None:
 
 def _draw(eng: Engagement, spec: dict, actor: str) -> None:
     """A sample the team drew for the assessor, exactly as ``auditprep sample`` draws it."""
-    from auditprep import population, sampling
+    from auditprep.evaluate import population, sampling
     from auditprep.store.history import record_sample
 
     pop = population.of_engagement(eng, spec["population"])

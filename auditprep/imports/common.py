@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from auditprep import redact
+from auditprep.collect import redact
 from auditprep.errors import InvalidInput
 from auditprep.models import Evidence
 from auditprep.store import integrity

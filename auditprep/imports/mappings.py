@@ -20,8 +20,8 @@ from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from auditprep import paths, yamlsource
-from auditprep.catalog import Catalog
+from auditprep import paths
+from auditprep.catalog import Catalog, yamlsource
 from auditprep.errors import InvalidInput
 from auditprep.models import FindingStatus, Severity
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from auditprep.catalog.yamlsource import format_loc
 from auditprep.package.errors import PackageAltered, PackageError
 from auditprep.package.layout import (
     CONTROL_FILES,
@@ -44,7 +45,6 @@ from auditprep.package.layout import (
     unsafe_path_reason,
 )
 from auditprep.store import integrity
-from auditprep.yamlsource import format_loc
 
 MiB = 1024 * 1024
 _CHUNK = MiB

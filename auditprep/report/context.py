@@ -1,7 +1,7 @@
 """The report context: everything a report says, computed once from the store as plain data.
 
 Every format (PDF, HTML, JSON, CSV, OSCAL) is a view of this one structure, so they cannot
-disagree. Statuses come from :mod:`auditprep.posture`; sentences from :mod:`.narrative`; the
+disagree. Statuses come from :mod:`auditprep.evaluate.posture`; sentences from :mod:`.narrative`; the
 environment from :mod:`.inventory`. Dates come from the engagement (its last recorded event), never
 from the clock, so the same engagement always gives the same report.
 """
@@ -12,11 +12,13 @@ from collections import Counter, defaultdict
 from datetime import datetime
 from typing import Any
 
-from auditprep import __version__, applicability
+from auditprep import __version__
 from auditprep.catalog import Catalog
 from auditprep.concepts import tailored_note
+from auditprep.evaluate import applicability
+from auditprep.evaluate.posture import ControlPosture, Status
+from auditprep.evaluate.verdicts import DEFAULT_LABELS
 from auditprep.models import Finding, FindingStatus
-from auditprep.posture import ControlPosture, Status
 from auditprep.report import narrative
 from auditprep.report.context_requirements import _RequirementRows
 from auditprep.report.engagement import (
@@ -40,7 +42,6 @@ from auditprep.report.overview import (
 )
 from auditprep.report.period import period_context
 from auditprep.store import Engagement, iso
-from auditprep.verdicts import DEFAULT_LABELS
 
 __all__ = ["REQUIREMENT_STATUSES", "STATUS_LABELS", "STATUS_ORDER", "build_context", "day", "when"]
 

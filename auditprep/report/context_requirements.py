@@ -6,6 +6,7 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from auditprep.catalog import Catalog
+from auditprep.evaluate.verdicts import ObjectiveResult
 from auditprep.models import Finding
 from auditprep.report import narrative
 from auditprep.report.engagement import (
@@ -20,7 +21,6 @@ from auditprep.report.overview import (
     verdict_reason,
 )
 from auditprep.store import iso
-from auditprep.verdicts import ObjectiveResult
 
 
 class _RequirementRows:

@@ -15,8 +15,8 @@ from datetime import datetime
 from typing import Any
 
 from auditprep.catalog import Catalog
+from auditprep.evaluate.posture import Posture
 from auditprep.models import Answer, Attestation, ControlException, Evidence, Finding, FindingStatus
-from auditprep.posture import Posture
 from auditprep.report.engagement import as_of, load_evidence
 from auditprep.report.inventory import Inventory
 from auditprep.store import Engagement

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from auditprep.concepts import Environment
-from auditprep.environment import environment_of
+from auditprep.evaluate.environment import environment_of
 from auditprep.models import CallStatus, Evidence
 from auditprep.report.inventory_rows import _ENV_KEYS, DATA_KINDS, _DockerRows, _get, _image_label, _short_arn, _yes_no
 from auditprep.report.responsibility import platform_summary, shared_responsibility

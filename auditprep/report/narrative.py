@@ -2,7 +2,7 @@
 
 The generator groups findings by check and by outcome, names resources and where they live
 ("in account 111111111111 (eu-west-1)"), gives counts, and says plainly when an answer and the
-evidence disagree. It never decides a status: statuses come from ``auditprep.posture``.
+evidence disagree. It never decides a status: statuses come from ``auditprep.evaluate.posture``.
 """
 
 from __future__ import annotations

@@ -6,9 +6,9 @@ from collections import Counter
 from typing import Any
 
 from auditprep.catalog import Catalog
+from auditprep.evaluate.posture import Status
+from auditprep.evaluate.verdicts import DEFAULT_LABELS, VERDICT_ORDER
 from auditprep.models import Finding, FindingStatus, Framework, Severity
-from auditprep.posture import Status
-from auditprep.verdicts import DEFAULT_LABELS, VERDICT_ORDER
 
 NOT_COVERED = "not_covered"
 STATUS_ORDER = (

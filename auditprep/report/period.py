@@ -9,9 +9,9 @@ from datetime import datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
-from auditprep import freshness, history, population, trail
 from auditprep.catalog import Catalog
-from auditprep.freshness import Period
+from auditprep.evaluate import freshness, history, population, trail
+from auditprep.evaluate.freshness import Period
 from auditprep.report.facts import Facts
 from auditprep.store import Engagement
 from auditprep.store.history import samples

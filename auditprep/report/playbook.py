@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from auditprep import __version__
-from auditprep.applicability import is_region
 from auditprep.catalog import Catalog
+from auditprep.evaluate.applicability import is_region
 from auditprep.models import Finding, FindingStatus
 from auditprep.report.engagement import engagement_part
 from auditprep.report.facts import Facts

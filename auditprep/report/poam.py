@@ -3,7 +3,7 @@
 A weakness is open when the latest evidence shows it (CA-5, RA-5):
 
 * a failed check (an automated check, or an imported Prowler/ASFF/Trivy result) on a resource;
-* a vulnerability on an image in use, or whose use the evidence cannot rule out (:mod:`auditprep.vulns`);
+* a vulnerability on an image in use, or whose use the evidence cannot rule out (:mod:`auditprep.evaluate.vulns`);
   the check that only summarises an image's vulnerabilities is then left out, so each one is listed once;
 * an open concern an assessor flagged in a review loaded into the engagement.
 
@@ -22,7 +22,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
-from auditprep import vulns
+from auditprep.evaluate import vulns
 from auditprep.models import ControlException, Finding, FindingStatus
 
 if TYPE_CHECKING:

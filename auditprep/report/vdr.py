@@ -1,6 +1,6 @@
 """The FedRAMP 20x Vulnerability Detail Report (VER-RPT-VDT) in FedRAMP's JSON schema.
 
-Written from the vulnerability ageing of :mod:`auditprep.vulns`: every open vulnerability on an image
+Written from the vulnerability ageing of :mod:`auditprep.evaluate.vulns`: every open vulnerability on an image
 that runs (or whose use the evidence does not settle), from Amazon Inspector, imported Trivy and ASFF
 results and the Docker image inventory. What the evidence holds is stated; what only the provider can
 decide is left out rather than guessed:
@@ -22,8 +22,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
 
-from auditprep import vulns
 from auditprep.catalog import Catalog
+from auditprep.evaluate import vulns
 from auditprep.report.sdr import package_uri
 from auditprep.store import Engagement, iso, parse_iso
 

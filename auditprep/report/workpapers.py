@@ -68,7 +68,7 @@ def appendices(ctx: dict[str, Any]) -> list[dict[str, str]]:
 
 def vulnerability_rows(eng: Engagement, facts: Facts, fid: str) -> dict[str, Any]:
     """The ageing table: each vulnerability on an image, its dates and this framework's deadline."""
-    from auditprep import vulns
+    from auditprep.evaluate import vulns
     from auditprep.store.detections import first_collected
 
     ageing = vulns.age(

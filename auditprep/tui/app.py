@@ -174,8 +174,8 @@ class AuditprepApp(Navigation):
 
     @staticmethod
     def _unnamed() -> bool:
+        from auditprep.application.identity import person
         from auditprep.errors import AuditprepError
-        from auditprep.identity import person
 
         try:
             return person() is None
@@ -183,8 +183,8 @@ class AuditprepApp(Navigation):
             return True
 
     def _named(self, settings: dict[str, str] | None) -> None:
+        from auditprep.application.identity import save_settings
         from auditprep.errors import AuditprepError
-        from auditprep.identity import save_settings
 
         if settings:
             try:

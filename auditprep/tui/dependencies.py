@@ -15,7 +15,7 @@ from auditprep.tui.session import CollectPlan
 
 
 def default_actor() -> str:
-    from auditprep.identity import actor
+    from auditprep.application.identity import actor
 
     return actor()
 

@@ -22,6 +22,7 @@ from typing import Any
 from auditprep.catalog import Catalog
 from auditprep.concepts import Environment
 from auditprep.errors import AuditprepError, EngagementError, InvalidInput
+from auditprep.evaluate.posture import ControlPosture, Posture, control_posture
 from auditprep.models import (
     Answer,
     Attestation,
@@ -31,7 +32,6 @@ from auditprep.models import (
     Evidence,
     Finding,
 )
-from auditprep.posture import ControlPosture, Posture, control_posture
 from auditprep.store import Engagement
 from auditprep.store.engagement import Attachment, Run
 from auditprep.tui.review_notes import ReviewNotes
@@ -185,7 +185,7 @@ class Session(AnswerWork):
         """Requirement verdicts of one framework, against the standard's own count."""
         from collections import Counter
 
-        from auditprep.summary import verdict_sentence
+        from auditprep.evaluate.summary import verdict_sentence
 
         return verdict_sentence(Counter(r.status.value for r in self.posture().requirements(fid)))
 
@@ -295,7 +295,7 @@ class Session(AnswerWork):
     def environment(self) -> Environment:
         """The platforms the evidence shows (reads every item's content: call from a worker)."""
         if self._environment is None:
-            from auditprep.environment import environment_of
+            from auditprep.evaluate.environment import environment_of
 
             self._environment = environment_of(self.engagement.current_evidence())
         return self._environment

@@ -7,9 +7,9 @@ import threading
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from auditprep.answers import normalise_value
 from auditprep.catalog import Catalog
 from auditprep.errors import EngagementError, InvalidInput
+from auditprep.evaluate.answers import normalise_value
 from auditprep.models import (
     Answer,
     Attestation,

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
-from auditprep.posture import ControlPosture, Status
+from auditprep.evaluate.posture import ControlPosture, Status
 from auditprep.tui.session import CollectionState, Session
 
 
@@ -89,7 +89,7 @@ def next_steps(session: Session, collection: CollectionState | None = None, limi
 
 def _stale_controls(session: Session, controls: Sequence) -> list:
     """Controls whose findings rest on evidence older than their freshness or outside the period."""
-    from auditprep.freshness import Period, control_freshness
+    from auditprep.evaluate.freshness import Period, control_freshness
 
     info = session.info
     fresh = control_freshness(

@@ -174,8 +174,8 @@ def test_plain_moto_lacks_lookup_events_and_that_is_a_gap_not_an_empty_history(
     """Straight to moto, without the proxy: ``LookupEvents`` fails there (HTTP 500), and the
     collector records an error for the region's event history, never 'no container event'."""
     from auditprep.collect.aws import collect_aws
+    from auditprep.evaluate.population import build
     from auditprep.models import CallStatus
-    from auditprep.population import build
 
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
     boto3.client("ecs", region_name=REGION).create_cluster(clusterName="payments")

@@ -17,10 +17,10 @@ import pytest
 
 from auditprep.catalog import load_catalog
 from auditprep.demo import RECORDING, build_demo
+from auditprep.evaluate.summary import engagement_posture
 from auditprep.models import CallStatus, FindingStatus, Source
 from auditprep.store import Engagement
 from auditprep.store.verify import verify_engagement
-from auditprep.summary import engagement_posture
 
 HERE = Path(__file__).resolve().parent
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from auditprep.collect.docker import redaction
-from auditprep.redact import REDACTED
+from auditprep.collect.redact import REDACTED
 
 
 def test_container_env_commands_labels_and_log_options():

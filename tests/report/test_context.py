@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 import pytest
 from reportkit import ATTACH_HTML, HOST, LEAD, Clock, answer
 
+from auditprep.evaluate.posture import Status
 from auditprep.models import Finding, FindingStatus, Scope, Severity
-from auditprep.posture import Status
 from auditprep.report import ReportError, render_report, report_bytes
 from auditprep.report.charts import donut, stacked_bars
 from auditprep.report.context import build_context

@@ -204,7 +204,7 @@ def test_schema_registry_refuses_addresses_it_does_not_ship(offline) -> None:
 
 
 def test_vdr_validates_and_lists_each_open_vulnerability_on_running_images(history, tmp_path, offline) -> None:
-    from auditprep import vulns
+    from auditprep.evaluate import vulns
     from auditprep.store.detections import first_collected
 
     path, _ = history

@@ -17,7 +17,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
 
-from auditprep import paths, yamlsource
+from auditprep import paths
+from auditprep.catalog import yamlsource
 from auditprep.checks.docker import versions
 from auditprep.errors import InvalidInput
 
@@ -83,7 +84,7 @@ class PackageAdvisory(_Model):
     names: tuple[str, ...] = ()
     affected: tuple[VersionRange, ...]
     fixed_builds: tuple[FixedBuild, ...] = ()
-    # for patch deadlines (auditprep.vulns): the vendor's rating and dates, where well known
+    # for patch deadlines (auditprep.evaluate.vulns): the vendor's rating and dates, where well known
     severity: Literal["critical", "high", "medium", "low"] | None = None
     published: date | None = None
     fix_released: date | None = None

@@ -25,7 +25,7 @@ from auditprep.checks.docker.common import (
 )
 from auditprep.checks.docker.operations import env_entries
 from auditprep.checks.engine import EvidenceView, Result, check
-from auditprep.redact import REDACTED
+from auditprep.collect.redact import REDACTED
 
 ABSENT = "no images on the host"
 AGE_WARN = timedelta(days=90)

@@ -22,7 +22,7 @@ from auditprep.checks.docker.common import (
     unseen_env,
 )
 from auditprep.checks.engine import EvidenceView, Result, check
-from auditprep.redact import looks_secret
+from auditprep.collect.redact import looks_secret
 
 ABSENT = "no containers on the host"
 _ALL_INTERFACES = ("", "0.0.0.0", "::", "[::]")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep import redact
+from auditprep.collect import redact
 from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks, ids_of
 from auditprep.collect.aws.shared import ImageRef, Shared
 from auditprep.models import CallStatus

@@ -28,7 +28,7 @@ from botocore.exceptions import (
     ReadTimeoutError,
 )
 
-from auditprep import redact
+from auditprep.collect import redact
 from auditprep.collect.aws import operations
 from auditprep.collect.base import Recorder
 from auditprep.models import CallStatus, Scope

@@ -16,7 +16,7 @@ import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from auditprep import redact
+from auditprep.collect import redact
 from auditprep.collect.aws.ecs import redact_task_definition
 from auditprep.collect.aws.runtime import ApiFailure, RegionContext, ids_of
 from auditprep.collect.aws.shared import Shared

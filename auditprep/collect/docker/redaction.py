@@ -13,7 +13,7 @@ import copy
 import re
 from typing import Any
 
-from auditprep import redact
+from auditprep.collect import redact
 
 # ENV instructions in image history: every value is dropped, whatever the variable's name
 _ENV_INSTRUCTION = re.compile(r"^(?P<head>(?:/bin/sh -c )?(?:#\(nop\)\s*)?ENV\s+)(?P<body>.*)$", re.DOTALL)

@@ -30,7 +30,7 @@ class ControlHistoryDialog(Dialog[None]):
         self.run_worker(self._load, thread=True, exclusive=True, exit_on_error=False)
 
     def _load(self) -> None:
-        from auditprep.history import control_text
+        from auditprep.evaluate.history import control_text
 
         s = self.session
         self.post_message(TextLoaded(self.control_id, control_text(s.engagement, s.catalog, self.control_id, s.now())))

@@ -11,8 +11,8 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from auditprep.evaluate.summary import section_table, section_verdicts
 from auditprep.models import CallStatus
-from auditprep.summary import section_table, section_verdicts
 from auditprep.tui.messages import CollectionLoaded
 from auditprep.tui.screens.base import SectionScreen
 from auditprep.tui.session import CollectionState

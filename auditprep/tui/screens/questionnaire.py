@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Checkbox, Input, Label, OptionList, Select, Tree
 
-from auditprep.posture import Status
+from auditprep.evaluate.posture import Status
 from auditprep.tui.dialogs import decision
 from auditprep.tui.dialogs.decision import DecisionDialog, DecisionRequest
 from auditprep.tui.dialogs.forms import AttestDialog, ExceptionDialog, ExceptionRequest, NoteDialog

@@ -9,8 +9,8 @@ from textual.content import Content
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from auditprep.evaluate.posture import Status
 from auditprep.models import Finding, FindingStatus
-from auditprep.posture import Status
 from auditprep.tui.session import Session
 from auditprep.tui.widgets.control_tree import mark
 from auditprep.tui.widgets.question_form import QuestionForm

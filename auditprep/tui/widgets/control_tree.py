@@ -9,7 +9,7 @@ from textual.content import Content
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
 
-from auditprep.posture import ControlPosture, Status
+from auditprep.evaluate.posture import ControlPosture, Status
 from auditprep.tui.session import Session
 
 MARKS: dict[Status, tuple[str, str]] = {

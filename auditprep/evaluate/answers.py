@@ -14,8 +14,7 @@ from typing import Any
 
 import yaml
 
-from auditprep import yamlsource
-from auditprep.catalog import Catalog
+from auditprep.catalog import Catalog, yamlsource
 from auditprep.errors import InvalidInput
 from auditprep.models import STATUS_ANSWERS, Answer, Question, QuestionType
 from auditprep.store import Engagement, iso, parse_iso

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-from auditprep import freshness
 from auditprep.catalog import Catalog
+from auditprep.evaluate import freshness
+from auditprep.evaluate.posture import Posture, Status
 from auditprep.models import CallStatus, FindingStatus
-from auditprep.posture import Posture, Status
 from auditprep.store import Engagement, iso
 from auditprep.textfmt import table
 

@@ -10,7 +10,7 @@ The rules are deliberately plain so an assessor can follow them:
   (automated evidence alone cannot show a procedure is in place).
 
 Requirement verdicts are not inherited from controls: each requirement is judged on its own
-assessment objectives (see :mod:`auditprep.verdicts`).
+assessment objectives (see :mod:`auditprep.evaluate.verdicts`).
 """
 
 from __future__ import annotations
@@ -22,9 +22,9 @@ from datetime import datetime
 from typing import Any
 
 from auditprep.catalog import Catalog
+from auditprep.evaluate.verdicts import RequirementResult, Verdict, applies, evaluate_objective
+from auditprep.evaluate.verdicts import combine as combine_objectives
 from auditprep.models import Answer, Control, ControlException, Finding, FindingStatus
-from auditprep.verdicts import RequirementResult, Verdict, applies, evaluate_objective
-from auditprep.verdicts import combine as combine_objectives
 
 
 class Status(str, enum.Enum):

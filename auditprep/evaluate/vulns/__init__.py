@@ -29,8 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from auditprep.models import CallStatus, Evidence
-from auditprep.vulns.records import (
+from auditprep.evaluate.vulns.records import (
     ASFF_KIND,
     ECR_IMAGE_KIND,
     FEDRAMP,
@@ -55,6 +54,7 @@ from auditprep.vulns.records import (
     severity_of,
     with_deadlines,
 )
+from auditprep.models import CallStatus, Evidence
 
 __all__ = [
     "Ageing",
@@ -113,8 +113,14 @@ def age(
     ``first_seen`` maps an image's resource id to the earliest time it was inventoried in an earlier
     run, so a vulnerability on a long-lived image keeps its original detection date.
     """
+    from auditprep.evaluate.vulns.sources import (
+        asff_records,
+        docker_use,
+        inspector_records,
+        inventory_records,
+        trivy_record,
+    )
     from auditprep.imports import trivy
-    from auditprep.vulns.sources import asff_records, docker_use, inspector_records, inventory_records, trivy_record
 
     day = as_of.date() if isinstance(as_of, datetime) else as_of
     frameworks = tuple(frameworks)

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from auditprep.errors import AuditprepError
-from auditprep.population import Member
+from auditprep.evaluate.population import Member
 
 
 class SampleError(AuditprepError):

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from auditprep.freshness import Period
+from auditprep.evaluate.freshness import Period
 from auditprep.models import Finding, FindingStatus
 
 # a control's state at one evaluation, from the findings that inform it
@@ -302,7 +302,7 @@ def past_lines(past: dict[str, Any]) -> list[str]:
 def control_text(eng: Any, catalog: Any, control_id: str, as_of: datetime | None = None) -> str:
     """One control's history for the terminal (the TUI's history view): its state at each
     evaluation, its share of the period, its stale evidence, and each resource that drifted."""
-    from auditprep import freshness
+    from auditprep.evaluate import freshness
 
     as_of = as_of or eng.clock()
     data = build_history(eng, catalog, control=control_id, as_of=as_of)

@@ -1,9 +1,9 @@
-"""Reading vulnerability records out of each source's evidence, for :mod:`auditprep.vulns`.
+"""Reading vulnerability records out of each source's evidence, for :mod:`auditprep.evaluate.vulns`.
 
 One reader per source: Amazon Inspector findings (which name the ECR image in use), Trivy image
 scans and ASFF findings imported into the engagement, and the Docker image inventory matched
 against the bundled advisory list (with the containers and swarm services that run each image).
-Each returns ``VulnerabilityAge`` records without deadlines; :func:`auditprep.vulns.age` merges
+Each returns ``VulnerabilityAge`` records without deadlines; :func:`auditprep.evaluate.vulns.age` merges
 them and adds the deadlines.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
+from auditprep.evaluate.vulns.records import VulnerabilityAge, parse_time, severity_of
 from auditprep.models import CallStatus, Evidence, Source
-from auditprep.vulns.records import VulnerabilityAge, parse_time, severity_of
 
 
 def _fix_flag(value: Any) -> bool | None:

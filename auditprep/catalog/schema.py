@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from auditprep.catalog import _CheckFile, _ConceptFile, _ControlFile
+from pydantic import BaseModel
+
+from auditprep.catalog.files import _CheckFile, _ConceptFile, _ControlFile
 from auditprep.models import Framework
 
-_KINDS = {"controls": _ControlFile, "framework": Framework, "concepts": _ConceptFile, "checks": _CheckFile}
+_KINDS: dict[str, type[BaseModel]] = {
+    "controls": _ControlFile,
+    "framework": Framework,
+    "concepts": _ConceptFile,
+    "checks": _CheckFile,
+}
 
 
 def json_schema(kind: str) -> dict[str, Any]:

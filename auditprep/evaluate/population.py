@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from auditprep.freshness import Period
+from auditprep.evaluate.freshness import Period
 from auditprep.models import CallStatus, Evidence
 
 KINDS = ("ecs-tasks", "task-definitions", "images", "containers", "hosts", "clusters")
