@@ -125,18 +125,15 @@ def config_show() -> None:
 def attest(ctx: click.Context, engagement: Path, control: str, days: int) -> None:
     """Attest a control's answers as a second person (never the person who answered)."""
     from auditprep.application.identity import require_person
+    from auditprep.application.people import attest as attest_control
     from auditprep.errors import InvalidInput
-    from auditprep.models import Attestation
 
     catalog = load_catalog(ctx)
     if control not in catalog.controls:
         raise InvalidInput(f"there is no control {control}.")
     who = require_person("an attestation")
     with open_engagement(engagement) as eng:
-        status_q = catalog.controls[control].status_question
-        if status_q is not None and status_q.id not in eng.answers():
-            raise InvalidInput(f"{control} is not answered yet, so there is nothing to attest.")
-        eng.attest(Attestation(control_id=control, attested_by=who, attested_at=eng.clock(), reattest_days=days))
+        attest_control(eng, catalog, control, actor=who, reattest_days=days)
     click.echo(f"{control} attested by {who}.")
 
 

@@ -18,7 +18,6 @@ from auditprep.models import (
     Question,
 )
 from auditprep.store import Engagement
-from auditprep.store.engagement import same_person
 
 
 @dataclass(frozen=True)
@@ -133,26 +132,11 @@ class AnswerWork:
     # --- attestation and exceptions -----------------------------------------------------
 
     def attest(self, control_id: str, reattest_days: int) -> Attestation:
+        from auditprep.application.people import attest
+
         self._refuse_if_readonly()
         self.flush()
-        control = self.catalog.controls[control_id]
-        status_q = control.status_question
-        if status_q is not None and status_q.id not in self.answers():
-            raise InvalidInput(f"Answer whether {control_id} is in place before attesting it.", title="Not answered")
-        if not 1 <= reattest_days <= 3650:
-            raise InvalidInput("Re-attest after between 1 and 3650 days.")
-        mine = [
-            a for a in self.answers().values() if a.control_id == control_id and same_person(a.answered_by, self.actor)
-        ]
-        if mine:
-            raise InvalidInput(
-                f"You answered {control_id}, so another person must attest it (segregation of duties).",
-                title="Segregation of duties",
-            )
-        att = Attestation(
-            control_id=control_id, attested_by=self.actor, attested_at=self.now(), reattest_days=reattest_days
-        )
-        self.engagement.attest(att)
+        att = attest(self.engagement, self.catalog, control_id, actor=self.actor, reattest_days=reattest_days)
         self.attestations()[control_id] = att
         self._changed(control_id)
         return att
