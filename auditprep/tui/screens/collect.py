@@ -274,7 +274,7 @@ class CollectScreen(SectionScreen):
             self.notify("Collection finished; the outcome is on the Collect screen (4).", title="Collect")
 
     def _show_outcome(self, summary: CollectSummary, cancelled: bool) -> None:
-        stored = sum(len(r.outcome.evidence) for r in summary.results if r.outcome)
+        stored = sum(r.stored for r in summary.results)
         unreachable = [r for r in summary.results if r.error]
         words = "Cancelled; what was collected is stored" if cancelled else "Done"
         status = f"{words}: {stored:,} evidence item(s) from {len(summary.results) - len(unreachable)} source(s)."
