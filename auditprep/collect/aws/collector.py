@@ -57,6 +57,7 @@ from auditprep.collect.aws.identities import (  # noqa: F401 - REGION(S) re-expo
     whoami,
 )
 from auditprep.collect.aws.org import OrgScope, discover
+from auditprep.collect.aws.org import role_arn as org_role_arn
 from auditprep.collect.aws.runtime import (
     Account,
     ApiFailure,
@@ -111,6 +112,7 @@ class _Unit:
     account: Account | None = None  # a base identity, already resolved
     role_arn: str = ""
     evidence: list[Any] = field(default_factory=list)  # the base identity's own record
+    records_only: bool = False  # outside the organisation's filters: only its records are stored
 
 
 @dataclass
@@ -215,11 +217,14 @@ def collect_aws(
     if org is not None and not cancel.is_set():
         first = units[0].account
         assert first is not None
-        listed = discover(first, org, _into(units[0].evidence, head)) or []
+        found = discover(first, org, _into(units[0].evidence, head))
+        listed = found or []
+        for unit in units:  # the organisation's filters apply to the base identities' accounts too
+            unit.records_only = found is not None and unit.key not in listed
         known = {u.key for u in units}
         for acct_id in listed:
             if acct_id not in known:
-                arn = role_arn(first.partition, acct_id, org.role)
+                arn = org_role_arn(first.partition, acct_id, org.role)
                 units.append(_Unit(acct_id, f"organisation account {acct_id} (role {org.role})", role_arn=arn))
     todo = [u for u in units if u.key not in set(skip)]
     run.units_total = len(todo)
@@ -300,6 +305,10 @@ def _run_unit(run: _Run, unit: _Unit, again: bool = False) -> None:
     if runtime.cancel.is_set():
         return
     recorder = Recorder(Source.AWS, "aws", run.clock)
+    if unit.records_only:
+        recorder.evidence.extend(unit.evidence)
+        _finish(run, unit, recorder, None, [])
+        return
     account = unit.account
     if account is None or again and unit.role_arn:
         assert run.base is not None
