@@ -13,7 +13,8 @@ identity and the account's region list) use ``region="global"``.
 
 The run has four phases because later services need what earlier ones found: (1) ECS, EKS,
 trail lists, GuardDuty, Security Hub CSPM, Config, Inspector status, load balancers and
-certificates; (2) ECR, which marks images the task definitions in use run, and trail status;
+certificates, and ECR's reads that need none of that; (2) ECR, which marks images the task
+definitions in use run, and trail status;
 (3) the log groups those resources write to, and Inspector findings of images in use; (4) the
 KMS keys all of them use. Each account goes through its phases on its own (a few accounts at a
 time), and within a phase its (region, service) tasks run on a thread pool shared by all.
@@ -92,6 +93,7 @@ _PHASE1: tuple[tuple[str, RegionTask, tuple[str, ...]], ...] = (
     ("inspector", inspector.collect_account, (inspector.ACCOUNT,)),
     ("elbv2", elbv2.collect, (elbv2.LISTENER, elbv2.SSL_POLICY)),
     ("acm", acm.collect, (acm.CERTIFICATE,)),
+    ("ecr-reads", ecr.prefetch, ()),  # recorded in phase 2, once the images in use are known
 )
 _PHASE2 = (("ecr", ecr.collect, (ecr.REGISTRY_SCANNING, ecr.REPOSITORY, ecr.LIFECYCLE, ecr.IMAGE)),)
 _PHASE3 = (
