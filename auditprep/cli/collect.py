@@ -94,6 +94,19 @@ def _known_regions(_ctx: click.Context, _param: click.Parameter, value: tuple[st
     multiple=True,
     help="Docker host URL (repeatable; default: DOCKER_HOST or the local socket).",
 )
+@click.option(
+    "--docker-context",
+    "docker_contexts",
+    multiple=True,
+    metavar="NAME",
+    help="Docker context to collect from (repeatable).",
+)
+@click.option("--docker-all-contexts", is_flag=True, help="Collect from every Docker context of this user.")
+@click.option(
+    "--docker-hosts-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File of Docker host URLs or context names, one a line ('#' starts a comment).",
+)
 @click.option("--no-aws", is_flag=True, help="Do not collect from AWS.")
 @click.option("--no-docker", is_flag=True, help="Do not collect from Docker.")
 @click.option(
@@ -117,6 +130,9 @@ def collect(
     ous: tuple[str, ...],
     resume: bool,
     docker_hosts: tuple[str, ...],
+    docker_contexts: tuple[str, ...],
+    docker_all_contexts: bool,
+    docker_hosts_file: Path | None,
     no_aws: bool,
     no_docker: bool,
     max_rps: float | None,
@@ -135,6 +151,7 @@ def collect(
         fail(
             "--accounts, --exclude-accounts and --ou choose accounts of the organisation: give --org-role NAME too.", 2
         )
+    docker_hosts = _docker_fleet(docker_hosts, docker_contexts, docker_all_contexts, docker_hosts_file)
     catalog = load_catalog(ctx)
     runners = []
     aws_options = runmod.AwsOptions(
@@ -187,6 +204,25 @@ def collect(
         sys.exit(3)
     if not summary.complete:
         sys.exit(EXIT_PARTIAL)
+
+
+def _docker_fleet(
+    hosts: tuple[str, ...], contexts: tuple[str, ...], all_contexts: bool, hosts_file: Path | None
+) -> tuple[str, ...]:
+    """Every Docker host asked for, in the order given, once each (URLs and context names)."""
+    named = [*hosts, *contexts]
+    if hosts_file is not None or all_contexts:
+        from auditprep.collect.docker.hosts import context_names, read_hosts_file
+        from auditprep.errors import CollectionError
+
+        try:
+            if hosts_file is not None:
+                named += read_hosts_file(str(hosts_file))
+            if all_contexts:
+                named += context_names()
+        except CollectionError as exc:
+            fail(exc.message, 2)
+    return tuple(dict.fromkeys(named))
 
 
 @click.command("aws-policy")

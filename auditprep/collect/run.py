@@ -146,8 +146,10 @@ def aws_runner(options: AwsOptions) -> UnitRunner:
     return UnitRunner(run)
 
 
-def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict] | None = None) -> Runner:
-    def run(progress: ProgressCallback, cancel: threading.Event) -> CollectionOutcome:
+def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict] | None = None) -> UnitRunner:
+    def run(
+        progress: ProgressCallback, cancel: threading.Event, sink: UnitSink | None, skip: set[str]
+    ) -> CollectionOutcome:
         from auditprep.collect.docker import collect_docker
 
         return collect_docker(
@@ -155,9 +157,11 @@ def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict
             progress=progress,
             cancel=cancel,
             known_inventories=known_inventories or {},
+            sink=sink,
+            skip=skip,
         )
 
-    return run
+    return UnitRunner(run)
 
 
 DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
