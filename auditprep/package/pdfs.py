@@ -64,11 +64,11 @@ def _digest_templates() -> str:
 
 
 def cache_key(catalog: Catalog, fingerprint: str, framework: str, package_hash: str) -> str:
-    import weasyprint
+    from importlib.metadata import version
 
     parts = [
         __version__,
-        weasyprint.__version__,
+        version("weasyprint"),
         fingerprint,
         framework,
         package_hash,

@@ -23,6 +23,7 @@ from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressB
 from auditprep.collect.base import Progress
 from auditprep.collect.run import CollectSummary, collect_into
 from auditprep.models import CallStatus
+from auditprep.progress import CollectCounts
 from auditprep.tui.dialogs.engagement import split_list
 from auditprep.tui.messages import CollectFinished, CollectProgress
 from auditprep.tui.screens.base import SectionScreen
@@ -111,6 +112,7 @@ class CollectScreen(SectionScreen):
                 yield Button("Cancel", id="cancel", variant="error", disabled=True)
             yield Label("", id="collect-status")
             yield ProgressBar(id="collect-progress", show_eta=False)
+            yield Label("", id="collect-counts")
             table: DataTable[Content | str] = DataTable(id="collect-live", cursor_type="row")
             table.add_column("Source", key="source", width=7)
             table.add_column("Scope", key="scope", width=30)
@@ -192,6 +194,8 @@ class CollectScreen(SectionScreen):
         self._cancel = threading.Event()
         self._collecting = True
         self._rows.clear()
+        self._counts = CollectCounts()
+        self.query_one("#collect-counts", Label).update("")
         live = self.query_one("#collect-live", DataTable)
         live.clear()
         for wid in ("#outcome-title", "#collect-outcome", "#gaps-title", "#collect-gaps"):
@@ -243,6 +247,11 @@ class CollectScreen(SectionScreen):
 
     def on_collect_progress(self, message: CollectProgress) -> None:
         p = message.progress
+        counts = getattr(self, "_counts", None)
+        if counts is None:
+            counts = self._counts = CollectCounts()
+        counts.add(p)
+        self.query_one("#collect-counts", Label).update(counts.line())
         table = self.query_one("#collect-live", DataTable)
         key = message.key
         done = f"{p.done}/{p.total}" if p.total else str(p.done)
