@@ -108,6 +108,7 @@ def run(members: int, regions: list[str], families: int, repos: int, work: Path)
         "accounts": len(accounts),
         "seed_s": seeded,
         "requests": len(log),
+        "api_s": (max(e[0] for e in log) - min(e[0] for e in log)) if log else 0.0,
         "items": items,
         **{k: result[k] for k in ("wall", "cpu", "rss_mb", "rc")},
     }
@@ -126,12 +127,12 @@ def main() -> None:
             print(f"  {members} member accounts x {len(args.regions)} regions ...", flush=True)
             rows.append(run(members, args.regions, args.families, args.repos, Path(tmp)))
     print(
-        f"\n{'members':>8}{'accounts':>9}{'wall s':>8}{'CPU s':>8}{'peak RSS MiB':>14}{'requests':>10}"
+        f"\n{'members':>8}{'accounts':>9}{'wall s':>8}{'API s':>8}{'CPU s':>8}{'peak RSS MiB':>14}{'requests':>10}"
         f"{'evidence':>10}{'s/account':>11}{'exit':>6}"
     )
     for r in rows:
         print(
-            f"{r['members']:>8}{r['accounts']:>9}{r['wall']:>8.1f}{r['cpu']:>8.1f}{r['rss_mb']:>14.0f}"
+            f"{r['members']:>8}{r['accounts']:>9}{r['wall']:>8.1f}{r['api_s']:>8.1f}{r['cpu']:>8.1f}{r['rss_mb']:>14.0f}"
             f"{r['requests']:>10}{r['items']:>10}{r['wall'] / max(1, r['accounts']):>11.3f}{r['rc']:>6}"
         )
     if len(rows) > 1:

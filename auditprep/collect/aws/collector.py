@@ -362,6 +362,8 @@ def _finish(run: _Run, unit: _Unit, recorder: Recorder, account: Account | None,
             run.finished[account.account_id] = unit
         run.targets.extend(targets)
     if account is not None:  # release what the account held: memory follows the concurrency
+        if unit.role_arn:
+            unit.account = None  # its session too: a second pass assumes the role again
         account.release()
         run.runtime.limits.forget(account.account_id)
         run.shared.forget(account.account_id)
