@@ -6,7 +6,6 @@ import threading
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
-from functools import partial
 from typing import Any
 
 from auditprep.collect.base import (
@@ -95,7 +94,12 @@ def collect_docker(
     """
     targets = resolve_hosts(hosts)
     cancel = cancel or threading.Event()
-    factory = client_factory or partial(default_client, timeout=connect_timeout)
+
+    def connect(target: HostTarget) -> Any:
+        # ssh: one deadline for the connection and every call, kept at the call deadline
+        return default_client(target, timeout=call_timeout if target.scheme == "ssh" else connect_timeout)
+
+    factory = client_factory or connect
     todo = [t for t in targets if t.label not in set(skip)]
     state = _Fleet(progress, sink, len(todo))
 
