@@ -54,7 +54,9 @@ def main() -> None:
         collect = ["--no-docker", "--org-role", ROLE, *[x for r in args.regions for x in ("--region", r)]]
         whole, killed = work / "whole.auditprep", work / "killed.auditprep"
         for eng in (whole, killed):
-            subprocess.run([*auditprep_cmd(), "init", str(eng), "--framework", "pci-dss"], env=env, check=True)
+            subprocess.run(
+                [*auditprep_cmd(), "init", str(eng), "--framework", "pci-dss"], env=env, check=True, capture_output=True
+            )
         server.clear_log()
         started = time.perf_counter()
         subprocess.run([*auditprep_cmd(), "collect", str(whole), *collect], env=env, capture_output=True)
