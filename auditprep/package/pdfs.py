@@ -15,6 +15,7 @@ entry, and an entry is used only if its bytes still have the hash recorded besid
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import shutil
 from collections.abc import Callable, Sequence
@@ -152,7 +153,9 @@ def render_reports(
             if progress is not None:
                 progress(fid, done, len(frameworks))
         return out
-    with ProcessPoolExecutor(max_workers=width, initializer=_start_worker, initargs=(catalog,)) as pool:
+    # spawned, not forked: the parent may have threads (a progress line) holding locks a fork would copy
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(width, mp_context=spawn, initializer=_start_worker, initargs=(catalog,)) as pool:
         futures = {pool.submit(_render_in_worker, str(snapshot), fid, str(out[fid]), package_hash): fid for fid in todo}
         for fut in as_completed(futures):
             fid = fut.result()
