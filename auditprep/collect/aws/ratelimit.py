@@ -51,25 +51,26 @@ class Rule:
 
 # Per (account, region, service), by botocore client name. Where AWS publishes a figure for the
 # calls made here the rule uses it or less; where it publishes none, a conservative figure of our
-# own, said so. ``per_action``: the service limits each action separately (then the rule applies
+# own, said so. ``PER_ACTION``: services that limit each action separately (then the rule applies
 # to each action, as AWS applies it).
 _EC2_READS = "EC2 documents a bucket of 100 and a refill of 20 per second for non-mutating actions"
+_OURS = "a conservative figure of ours (a few calls per region are made)"
 SERVICE_RULES: dict[str, Rule] = {
     "ec2": Rule(20, 100, _EC2_READS),
-    "ecs": Rule(20, 50, "ECS throttles each action per account and region; 20 per second with a burst of 50"),
-    "ecr": Rule(100, 100, "ECR publishes rates only for image push and pull APIs (hundreds per second); ours"),
-    "eks": Rule(10, 20, "no published figure; ours"),
-    "elbv2": Rule(10, 20, "no published figure for Describe calls; ours"),
-    "acm": Rule(5, 10, "ACM's ListCertificates quota is in single digits per second"),
-    "cloudtrail": Rule(5, 10, "no published figure for Describe and Get calls; ours"),
-    "logs": Rule(5, 10, "CloudWatch Logs' DescribeLogGroups quota is a few per second"),
-    "kms": Rule(50, 50, "KMS's management-call quotas are 100 per second or more"),
-    "guardduty": Rule(10, 20, "no published figure; ours"),
-    "securityhub": Rule(3, 6, "Security Hub's lowest read quota is a few per second"),
-    "config": Rule(5, 10, "no published figure; ours"),
-    "inspector2": Rule(10, 20, "no published figure; ours"),
-    "sts": Rule(50, 100, "STS allows hundreds of requests per second per account"),
-    "organizations": Rule(2, 5, "Organizations allows a few requests per second per account"),
+    "ecs": Rule(20, 50, "ECS keeps a token bucket per action, account and region; 20 a second, burst 50: ours"),
+    "ecr": Rule(100, 100, "ECR publishes rates only for its image push and pull APIs; ours"),
+    "eks": Rule(10, 20, _OURS),
+    "elbv2": Rule(10, 20, _OURS),
+    "acm": Rule(5, 10, _OURS),
+    "cloudtrail": Rule(5, 10, _OURS),
+    "logs": Rule(5, 10, _OURS),
+    "kms": Rule(50, 50, _OURS),
+    "guardduty": Rule(10, 20, _OURS),
+    "securityhub": Rule(3, 6, _OURS),
+    "config": Rule(5, 10, _OURS),
+    "inspector2": Rule(10, 20, _OURS),
+    "sts": Rule(50, 100, _OURS),
+    "organizations": Rule(2, 5, _OURS),
 }
 PER_ACTION = frozenset({"ecs"})
 DEFAULT_RULE = Rule(5, 10, "a service with no rule of its own")
