@@ -72,6 +72,11 @@ SERVER = textwrap.dedent(
         m = re.search(r"Credential=[^/]+/[^/]+/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
         return m.group(1) if m else "?"
 
+    def signer(environ):
+        # (access key id, region) of the signature: throttling is per account and region
+        m = re.search(r"Credential=([^/]+)/[^/]+/([^/]+)/", environ.get("HTTP_AUTHORIZATION", ""))
+        return [m.group(1), m.group(2)] if m else ["?", "?"]
+
     def protocol(environ, body, svc):
         if environ.get("HTTP_X_AMZ_TARGET"):
             return "json"
@@ -118,7 +123,7 @@ SERVER = textwrap.dedent(
         key = (service(environ), operation(environ, body))
         with lock:
             counts[key] += 1
-            entry = [time.time(), key[0], key[1], 0]
+            entry = [time.time(), key[0], key[1], 0, *signer(environ)]
             log.append(entry)
             throttle["n"] += 1
             refuse = throttle["every"] and throttle["n"] % throttle["every"] == 0
@@ -152,7 +157,8 @@ SERVER = textwrap.dedent(
 
 class MotoServer:
     """moto in a child process (its memory and CPU are not the collector's) that counts and logs
-    every AWS request it answers: one entry per request with its time, service, operation and status."""
+    every AWS request it answers: one entry per request with its time, service, operation, status,
+    and the access key id and region it was signed with."""
 
     def __init__(self) -> None:
         # moto otherwise invents hundreds of public machine images (and their snapshots) that no
@@ -195,7 +201,7 @@ class MotoServer:
     def counts(self) -> Counter:
         return Counter({tuple(k.split("|", 1)): v for k, v in json.loads(self.post("/_bench/counts")).items()})
 
-    def log(self) -> list[tuple[float, str, str, int]]:
+    def log(self) -> list[tuple]:
         return [tuple(e) for e in json.loads(self.post("/_bench/log"))]
 
 
@@ -424,6 +430,40 @@ def peak_rate(log: list[tuple[float, str, str, int]], window: float = 1.0) -> in
             lo += 1
         best = max(best, hi - lo + 1)
     return best
+
+
+def busiest_per_scope(log: list[tuple]) -> list[dict]:
+    """The busiest second of each throttling scope, counted at the server, beside the limit auditprep
+    keeps there: per (account key, region, service), and per action where the service limits each
+    action (ECS) or one action has a lower limit of its own. Highest share of its limit first."""
+    from auditprep.collect.aws import ratelimit
+
+    client_name = {"elasticloadbalancing": "elbv2"}
+    scopes: dict[tuple, list[tuple]] = {}
+    for e in log:
+        if len(e) < 6:
+            continue
+        svc = client_name.get(e[1], e[1])
+        per_action = svc in ratelimit.PER_ACTION
+        scopes.setdefault((e[4], e[5], svc, e[2] if per_action else ""), []).append(e)
+        if (svc, e[2]) in ratelimit.OPERATION_RULES:
+            scopes.setdefault((e[4], e[5], svc, e[2]), []).append(e)
+    out = []
+    for (key, region, svc, action), entries in scopes.items():
+        rule = ratelimit.OPERATION_RULES.get((svc, action)) or ratelimit.SERVICE_RULES.get(svc, ratelimit.DEFAULT_RULE)
+        peak = peak_rate(entries)
+        out.append(
+            {
+                "key": key,
+                "region": region,
+                "service": svc,
+                "action": action,
+                "requests": len(entries),
+                "busiest": peak,
+                "limit": rule.burst,
+            }
+        )
+    return sorted(out, key=lambda r: (-r["busiest"] / r["limit"], -r["requests"]))
 
 
 def sizes(scale: int) -> dict[str, int]:

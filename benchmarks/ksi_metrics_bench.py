@@ -21,8 +21,8 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
+from auditprep.application.evaluation import reevaluate
 from auditprep.catalog import load_catalog
-from auditprep.collect.run import reevaluate
 from auditprep.demo import RECORDING, build_demo
 from auditprep.models import Evidence, Source
 from auditprep.report.context import build_context

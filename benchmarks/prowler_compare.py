@@ -19,9 +19,11 @@ milliseconds. Each pair of runs is therefore made twice by default: as moto answ
 Prowler is installed from the package index into a virtual environment of its own, outside the
 source tree, once: by default under the user cache folder (``--prowler-venv`` to choose).
 
-A second auditprep run at the default request-rate limit (no ``--max-rps``), with every
-``--throttle-every``-th request answered with a throttling error, shows from the same log that
-the limit holds and that the adaptive retries still collect everything.
+auditprep runs at its default settings (no ``--max-rps``) unless ``--max-rps`` is given. From the
+server's log, every run's busiest second in each throttling scope (account, region, service, and
+action where AWS limits actions apart) is printed beside the limit auditprep keeps there. A
+further auditprep run with every ``--throttle-every``-th request answered with a throttling error
+shows that the limits hold and that the adaptive retries still collect everything.
 
     python benchmarks/prowler_compare.py [--quick] [--regions us-east-1 eu-west-1] [--families 150]
 """
@@ -42,11 +44,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from aws_scale import MotoServer, aws_env, peak_rate, seed_estate  # noqa: E402
+from aws_scale import MotoServer, aws_env, busiest_per_scope, peak_rate, seed_estate  # noqa: E402
 
 PROWLER_VERSION = "5.46.0"
 SERVICES = ("ecs", "ecr", "eks", "guardduty", "cloudtrail", "elbv2", "acm", "cloudwatch")
-DEFAULT_RPS = 20.0  # auditprep collect's --max-rps default
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -127,6 +128,7 @@ def summarize(log: list[tuple[float, str, str, int]]) -> dict:
         "by_service": Counter(e[1] for e in log),
         "by_operation": Counter((e[1], e[2]) for e in log),
         "statuses": Counter(e[3] for e in log),
+        "scopes": busiest_per_scope(log),
     }
 
 
@@ -222,7 +224,7 @@ def compare(
     regions: list[str],
     *,
     prowler: Path | None,
-    max_rps: float = 1000.0,
+    max_rps: float | None = None,
     latencies: tuple[float, ...] = (0.0, 30.0),
     throttle_every: int = 25,
     limit_run: bool = True,
@@ -249,7 +251,7 @@ def compare(
     if limit_run:
         fresh_estate(server, estate, regions)
         print(
-            f"  auditprep at the default limit ({DEFAULT_RPS:g}/s), 1 in {throttle_every} requests throttled ...",
+            f"  auditprep at its default settings, 1 in {throttle_every} requests throttled ...",
             flush=True,
         )
         out["limited"] = run_auditprep(server, regions, work, None, throttle_every)
@@ -280,13 +282,29 @@ def print_comparison(c: dict) -> None:
                 f"auditprep / prowler at {run['latency_ms']:g} ms: wall {a['wall'] / p['wall']:.2f}x, "
                 f"API time {a['api_span'] / p['api_span']:.2f}x, requests {a['requests'] / p['requests']:.2f}x"
             )
+    for run in c["runs"]:
+        if "auditprep" in run:
+            print_scopes(f"auditprep at {run['latency_ms']:g} ms", run["auditprep"])
     if "limited" in c:
         r = c["limited"]
+        print_scopes("auditprep under throttling", r)
         print(
-            f"auditprep at the default limit ({DEFAULT_RPS:g}/s, 1 in {c['throttle_every']} requests throttled): "
+            f"auditprep at its default settings (1 in {c['throttle_every']} requests throttled): "
             f"busiest second {r['peak_rps']} requests, {r['requests']} requests "
             f"({r['statuses'].get(429, 0)} of them throttled and retried), "
             f"wall {r['wall']:.1f} s, exit {r['rc']}, {r['items']} evidence items"
+        )
+
+
+def print_scopes(title: str, r: dict, top: int = 6) -> None:
+    """The busiest throttling scopes of one run: busiest second at the server against the limit kept there."""
+    scopes = r.get("scopes") or []
+    over = [x for x in scopes if x["busiest"] > x["limit"]]
+    print(f"{title}: {len(scopes)} throttling scopes, {len(over)} over their limit; the busiest:")
+    for x in scopes[:top]:
+        what = f"{x['service']}:{x['action']}" if x["action"] else x["service"]
+        print(
+            f"  {x['region']:<12} {what:<40} {x['requests']:>6} requests, busiest second {x['busiest']:>4} / {x['limit']}"
         )
 
 
@@ -297,7 +315,9 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=150, help="repositories per region")
     parser.add_argument("--images", type=int, default=5, help="images per repository")
     parser.add_argument("--quick", action="store_true", help="a small estate (25 / 25 / 3)")
-    parser.add_argument("--max-rps", type=float, default=1000.0)
+    parser.add_argument(
+        "--max-rps", type=float, default=None, help="give auditprep this overall cap (default: its default settings)"
+    )
     parser.add_argument("--throttle-every", type=int, default=25)
     parser.add_argument(
         "--latency-ms", type=float, nargs="+", default=[0.0, 30.0], help="added to every answer, one run each"

@@ -34,8 +34,8 @@ from pathlib import Path
 
 from pypdf import PdfReader
 
+from auditprep.application.evaluation import reevaluate
 from auditprep.catalog import load_catalog
-from auditprep.collect.run import reevaluate
 from auditprep.models import Answer, Attestation, ControlException, Evidence, Scope, Source
 from auditprep.store import Engagement
 

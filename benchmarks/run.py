@@ -117,7 +117,7 @@ def side_by_side(out: Out, cfg: dict, args, server, work: Path) -> dict:
         estate,
         regions,
         prowler=exe,
-        max_rps=args.max_rps,
+        max_rps=None,  # auditprep at its default settings, as a user runs it
         latencies=tuple(args.latency_ms),
         throttle_every=args.throttle_every,
         work=work,
@@ -136,7 +136,7 @@ def side_by_side(out: Out, cfg: dict, args, server, work: Path) -> dict:
     out()
     rows = []
     names = {
-        "auditprep": f"auditprep collect --max-rps {args.max_rps:g}",
+        "auditprep": "auditprep collect (default settings)",
         "prowler": f"Prowler {args.prowler_version}, 8 services",
     }
     for run in c["runs"]:
@@ -201,12 +201,14 @@ def side_by_side(out: Out, cfg: dict, args, server, work: Path) -> dict:
         out()
     lim = c.get("limited")
     if lim:
-        out("#### The request-rate limit under throttling")
+        out("#### The request-rate limits under throttling")
         out()
         out(
-            f"`auditprep collect` at its default limit ({prowler_compare.DEFAULT_RPS:g} requests per second, no "
+            "`auditprep collect` at its default settings (limits per account, region and service; no "
             f"`--max-rps`), the server answering every {args.throttle_every}th request with a throttling error; the "
-            "busiest second is the most requests the server logged in any sliding one-second window:"
+            "busiest second is the most requests the server logged in any sliding one-second window, over all "
+            "scopes together, and `scopes over their limit` counts the throttling scopes whose busiest second "
+            "passed the limit auditprep keeps there:"
         )
         out()
         out.table(
@@ -214,7 +216,7 @@ def side_by_side(out: Out, cfg: dict, args, server, work: Path) -> dict:
                 "requests",
                 "throttled and retried",
                 "busiest second",
-                "limit",
+                "scopes over their limit",
                 "wall s",
                 "evidence items",
                 "gaps",
@@ -225,7 +227,7 @@ def side_by_side(out: Out, cfg: dict, args, server, work: Path) -> dict:
                     lim["requests"],
                     lim["statuses"].get(429, 0),
                     lim["peak_rps"],
-                    f"{prowler_compare.DEFAULT_RPS:g}",
+                    sum(1 for x in lim.get("scopes", []) if x["busiest"] > x["limit"]),
                     f"{lim['wall']:.1f}",
                     lim["items"] or 0,
                     ", ".join(f"{k} {v}" for k, v in sorted(lim["gaps"].items())) or "none",

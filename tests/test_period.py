@@ -94,7 +94,7 @@ def _engagement(tmp_path: Path, start: datetime, period: tuple[str, str] = ("202
 
 def _collect(eng: Engagement, catalog, evidence: list[Evidence], at: datetime) -> None:
     """One collection as ``collect`` stores it: a run, then an evaluation by the real checks."""
-    from auditprep.collect.run import reevaluate
+    from auditprep.application.evaluation import reevaluate
 
     eng.clock.now = at  # type: ignore[attr-defined]
     eng.add_run(actor="ana", source=Source.AWS, started_at=at, evidence=evidence)

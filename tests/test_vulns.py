@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from auditprep.application.importing import import_results
 from auditprep.catalog import load_catalog
 from auditprep.evaluate import vulns
-from auditprep.imports import import_results
 from auditprep.models import CallStatus, Evidence, Scope, Source
 from auditprep.store import Engagement
 

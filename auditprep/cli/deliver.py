@@ -92,7 +92,9 @@ def report(
         suffix = output.suffix.lower().lstrip(".")
         fmt = suffix if suffix in ("pdf", "html", "json", "csv") else ("poam-xlsx" if suffix == "xlsx" else "pdf")
     catalog = load_catalog(ctx)
-    with open_engagement(engagement, readonly=True) as eng:
+    from auditprep.progress import Ticker
+
+    with open_engagement(engagement, readonly=True) as eng, Ticker(f"rendering the {fmt} report"):
         path = render_report(eng, catalog, framework=framework, fmt=fmt, out=output, kind=kind)
     click.echo(f"Wrote {path}.")
 
@@ -173,8 +175,12 @@ def export(ctx: click.Context, engagement: Path, output: Path, sign_key: Path | 
     from auditprep.package import export_package, report_pdf
 
     catalog = load_catalog(ctx)
-    with open_engagement(engagement, readonly=True) as eng:
-        result = export_package(eng, catalog, output, sign_key=sign_key, render_pdf=None if no_pdf else report_pdf)
+    from auditprep.progress import Ticker
+
+    with open_engagement(engagement, readonly=True) as eng, Ticker("exporting, reports") as ticker:
+        result = export_package(
+            eng, catalog, output, sign_key=sign_key, render_pdf=None if no_pdf else report_pdf, progress=ticker.step
+        )
     signed = " and signed" if result.signed else ""
     click.echo(f"Wrote {output}{signed}: {len(result.files)} files, root hash {result.root_hash}.")
     click.echo(f"Check it anywhere with: auditprep verify {output}   (or: unzip it and run sha256sum -c SHA256SUMS)")

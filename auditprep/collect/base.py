@@ -32,6 +32,10 @@ class Progress:
     done: int
     total: int
     message: str = ""
+    units_done: int = 0  # accounts or hosts finished, of units_total
+    units_total: int = 0
+    requests: int = 0  # requests sent so far (every attempt), and throttling answers among them
+    throttles: int = 0
 
 
 ProgressCallback = Callable[[Progress], None]

@@ -14,9 +14,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from auditprep.catalog import Catalog
 from auditprep.collect.base import CollectionOutcome, ProgressCallback, no_progress, utcnow
+from auditprep.collect.journal import Journal
 from auditprep.errors import CollectionError
 from auditprep.models import CallStatus, Evidence
 from auditprep.store import Engagement
@@ -27,15 +29,33 @@ class AwsOptions:
     profiles: tuple[str, ...] = ()
     regions: tuple[str, ...] = ()
     role_arns: tuple[str, ...] = ()
-    max_rps: float = 20.0
+    max_rps: float | None = None  # an overall cap on top of the per-account, region and service limits
+    org_role: str = ""  # assume this role in every account of the organisation
+    accounts: tuple[str, ...] = ()
+    exclude_accounts: tuple[str, ...] = ()
+    ous: tuple[str, ...] = ()
+
+    def scope(self) -> dict[str, Any]:
+        """What decides which evidence is collected (not how fast): a resumed collection must match it."""
+        return {
+            "profiles": sorted(self.profiles),
+            "regions": sorted(self.regions),
+            "role_arns": sorted(self.role_arns),
+            "org_role": self.org_role,
+            "accounts": sorted(self.accounts),
+            "exclude_accounts": sorted(self.exclude_accounts),
+            "ous": sorted(self.ous),
+        }
 
 
 @dataclass
 class SourceResult:
     source: str
-    run_id: int | None = None
+    run_id: int | None = None  # the last run stored
     error: str = ""  # the source could not be reached at all
-    outcome: CollectionOutcome | None = None
+    outcome: CollectionOutcome | None = None  # for units stored as they finished: their scope records and gaps
+    run_ids: list[int] = field(default_factory=list)
+    stored: int = 0  # evidence records stored
 
     def counts(self) -> dict[tuple[str, str], Counter[str]]:
         """(service, scope label) -> statuses of the scope-level attempts."""
@@ -53,7 +73,8 @@ class SourceResult:
 @dataclass
 class CollectSummary:
     results: list[SourceResult] = field(default_factory=list)
-    evaluation_id: int | None = None
+    evaluation_id: int | None = None  # set by the use case that evaluates after storing
+    stored: bool = False  # something was stored (or a resumed collection finished): evaluate again
 
     @property
     def complete(self) -> bool:
@@ -77,26 +98,59 @@ class CollectSummary:
 
 
 Runner = Callable[[ProgressCallback, threading.Event], CollectionOutcome]
+UnitSink = Callable[[str, CollectionOutcome], None]
 
 
-def aws_runner(options: AwsOptions) -> Runner:
-    def run(progress: ProgressCallback, cancel: threading.Event) -> CollectionOutcome:
+class UnitRunner:
+    """A runner that hands each finished unit (account, host) to a sink, so it is stored at once,
+    and leaves out the units already stored (``skip``)."""
+
+    units = True
+
+    def __init__(self, fn: Callable[[ProgressCallback, threading.Event, UnitSink | None, set[str]], CollectionOutcome]):
+        self._fn = fn
+
+    def __call__(
+        self,
+        progress: ProgressCallback,
+        cancel: threading.Event,
+        sink: UnitSink | None = None,
+        skip: set[str] | None = None,
+    ) -> CollectionOutcome:
+        return self._fn(progress, cancel, sink, skip or set())
+
+
+def aws_runner(options: AwsOptions) -> UnitRunner:
+    def run(
+        progress: ProgressCallback, cancel: threading.Event, sink: UnitSink | None, skip: set[str]
+    ) -> CollectionOutcome:
         from auditprep.collect.aws import collect_aws
+        from auditprep.collect.aws.org import OrgScope
 
+        org = (
+            OrgScope(options.org_role, options.accounts, options.exclude_accounts, options.ous)
+            if options.org_role
+            else None
+        )
         return collect_aws(
             profiles=options.profiles,
             regions=options.regions,
             role_arns=options.role_arns,
+            org=org,
             progress=progress,
             cancel=cancel,
             max_rps=options.max_rps,
+            sink=sink,
+            skip=skip,
         )
 
-    return run
+    return UnitRunner(run)
 
 
-def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict] | None = None) -> Runner:
-    def run(progress: ProgressCallback, cancel: threading.Event) -> CollectionOutcome:
+def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict] | None = None) -> UnitRunner:
+    def run(
+        progress: ProgressCallback, cancel: threading.Event, sink: UnitSink | None, skip: set[str]
+    ) -> CollectionOutcome:
         from auditprep.collect.docker import collect_docker
 
         return collect_docker(
@@ -104,9 +158,11 @@ def docker_runner(hosts: Sequence[str] | None, known_inventories: dict[str, dict
             progress=progress,
             cancel=cancel,
             known_inventories=known_inventories or {},
+            sink=sink,
+            skip=skip,
         )
 
-    return run
+    return UnitRunner(run)
 
 
 DEFAULT_DOCKER_SOCKET = "/var/run/docker.sock"
@@ -141,15 +197,6 @@ def known_inventories(eng: Engagement) -> dict[str, dict]:
     return out
 
 
-def reevaluate(eng: Engagement, catalog: Catalog, actor: str) -> int:
-    from auditprep.checks.engine import evaluate
-    from auditprep.imports import findings_from_evidence
-
-    evidence = eng.current_evidence()
-    result = evaluate(evidence, catalog.checks, catalog.check_controls)
-    return eng.replace_findings(result.findings + findings_from_evidence(evidence, catalog), actor)
-
-
 def collect_into(
     eng: Engagement,
     catalog: Catalog,
@@ -158,7 +205,13 @@ def collect_into(
     actor: str,
     progress: ProgressCallback = no_progress,
     cancel: threading.Event | None = None,
+    journal: Journal | None = None,
 ) -> CollectSummary:
+    """Run each source and store what it collected. A runner that works in units (``UnitRunner``)
+    stores each unit as its own run when it is done, noted in ``journal`` for ``--resume``.
+
+    Storing only: evaluating what was stored is the caller's next step
+    (:func:`auditprep.application.collecting.collect` does both)."""
     cancel = cancel or threading.Event()
     summary = CollectSummary()
     for name, runner in runners:
@@ -166,23 +219,78 @@ def collect_into(
             break
         started = utcnow()
         result = SourceResult(name)
+        records: list[Evidence] = []
         try:
-            outcome = runner(progress, cancel)
+            if getattr(runner, "units", False):
+                outcome = _by_units(eng, name, runner, result, records, actor, progress, cancel, journal)
+            else:
+                outcome = runner(progress, cancel)
         except CollectionError as exc:
             result.error = exc.message
             summary.results.append(result)
             continue
-        result.outcome = outcome
-        result.run_id, _ = eng.add_run(
+        if outcome.evidence or not getattr(runner, "units", False):
+            run_id, _ = eng.add_run(
+                actor=actor,
+                source=outcome.source,
+                started_at=started,
+                evidence=outcome.evidence,
+                identity=outcome.identity,
+                targets=outcome.targets,
+                cancelled=outcome.cancelled or cancel.is_set(),
+            )
+            result.run_id = run_id
+            result.run_ids.append(run_id)
+            result.stored += len(outcome.evidence)
+        records.extend(_summarised(outcome.evidence))
+        result.outcome = CollectionOutcome(
+            outcome.source, records, outcome.identity, outcome.targets, outcome.cancelled or cancel.is_set()
+        )
+        summary.results.append(result)
+    summary.stored = any(r.run_ids for r in summary.results) or (journal is not None and journal.resumed)
+    interrupted = cancel.is_set() or any(r.outcome and r.outcome.cancelled for r in summary.results)
+    if journal is not None and not interrupted:
+        journal.finish()
+    return summary
+
+
+def _summarised(evidence: Sequence[Evidence]) -> list[Evidence]:
+    """What the summary needs of stored evidence: scope records and gaps, without their content."""
+    return [
+        ev.model_copy(update={"data": {}})
+        for ev in evidence
+        if not ev.resource or ev.status is not CallStatus.COLLECTED
+    ]
+
+
+def _by_units(
+    eng: Engagement,
+    name: str,
+    runner: Any,
+    result: SourceResult,
+    records: list[Evidence],
+    actor: str,
+    progress: ProgressCallback,
+    cancel: threading.Event,
+    journal: Journal | None,
+) -> CollectionOutcome:
+    def sink(key: str, outcome: CollectionOutcome) -> None:
+        if not outcome.evidence:
+            return
+        run_id, _ = eng.add_run(
             actor=actor,
             source=outcome.source,
-            started_at=started,
+            started_at=min(ev.collected_at for ev in outcome.evidence),
             evidence=outcome.evidence,
             identity=outcome.identity,
             targets=outcome.targets,
-            cancelled=outcome.cancelled or cancel.is_set(),
+            cancelled=outcome.cancelled,
         )
-        summary.results.append(result)
-    if any(r.run_id for r in summary.results):
-        summary.evaluation_id = reevaluate(eng, catalog, actor)
-    return summary
+        result.run_id = run_id
+        result.run_ids.append(run_id)
+        result.stored += len(outcome.evidence)
+        records.extend(_summarised(outcome.evidence))
+        if journal is not None and not outcome.cancelled:
+            journal.note(name, key, run_id)
+
+    return runner(progress, cancel, sink=sink, skip=journal.skip(name) if journal is not None else set())

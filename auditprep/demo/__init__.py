@@ -78,7 +78,7 @@ def _draw(eng: Engagement, spec: dict, actor: str) -> None:
 
 def build_demo(path: Path, catalog: Catalog) -> Path:
     """Create a fresh demo engagement at ``path`` (which must not exist)."""
-    from auditprep.collect.run import reevaluate
+    from auditprep.application.evaluation import reevaluate
 
     try:
         recording = json.loads(RECORDING.read_text(encoding="utf-8"))

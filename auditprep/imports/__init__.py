@@ -1,6 +1,6 @@
 """Import Prowler, Trivy and Security Hub (ASFF) results as evidence and findings.
 
-``import_results`` reads and validates a whole file before storing anything, then stores it as
+``store_results`` reads and validates a whole file before storing anything, then stores it as
 one collection run of ``import`` evidence with its provenance (tool, version, the file's name and
 SHA-256 in the run identity and in every item), and re-evaluates. ``findings_from_evidence`` is
 the pure function that turns stored import evidence into findings mapped onto the controls by
@@ -61,7 +61,7 @@ class ImportSummary:
     evidence_items: int
     carried_forward: int
     run_id: int
-    evaluation_id: int
+    evaluation_id: int | None = None  # set by the use case that evaluates after storing
     findings: dict[str, int] = field(default_factory=dict)
     unmapped: int = 0
     unmapped_ids: tuple[str, ...] = ()
@@ -100,7 +100,7 @@ def _record_key(ev: Evidence) -> str:
     return ""
 
 
-def import_results(
+def store_results(
     eng: Engagement,
     catalog: Catalog,
     path: Path,
@@ -109,7 +109,8 @@ def import_results(
     *,
     mappings: ImportMappings | None = None,
 ) -> ImportSummary:
-    """Import one result file into ``eng`` as one run, then re-evaluate. All of it, or nothing."""
+    """Store one result file in ``eng`` as one run: all of it, or nothing. Evaluating it is the
+    caller's next step (:func:`auditprep.application.importing.import_results` does both)."""
     parser = FORMATS.get(fmt)
     if parser is None:
         raise InvalidInput(f"'{fmt}' is not an import format; use one of {', '.join(FORMATS)}.")
@@ -138,10 +139,6 @@ def import_results(
         identity=f"{parsed.tool} {parsed.tool_version}: {source.name} (sha256:{source.sha256})",
         targets=[f"file:{source.name}", f"sha256:{source.sha256}", *scopes],
     )
-    from auditprep.collect.run import reevaluate
-
-    evaluation_id = reevaluate(eng, catalog, actor)
-
     mine = stored[: len(parsed.evidence)]
     found = findings_from_evidence(eng.current_evidence(), catalog, mappings)
     mine_ids = {ev.id for ev in mine}
@@ -158,7 +155,6 @@ def import_results(
         evidence_items=len(mine),
         carried_forward=len(carried),
         run_id=run_id,
-        evaluation_id=evaluation_id,
         findings=dict(Counter(f.status.value for f in own)),
         unmapped=len(unmapped),
         unmapped_ids=tuple(sorted({k for k in map(_record_key, unmapped) if k})),
@@ -172,7 +168,7 @@ __all__ = [
     "ImportMappings",
     "ImportSummary",
     "findings_from_evidence",
-    "import_results",
+    "store_results",
     "load_mappings",
     "mapping_problems",
 ]

@@ -136,11 +136,15 @@ def export_package(
     *,
     sign_key: Path | None = None,
     render_pdf: PdfRenderer | None = report_pdf,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> ExportResult:
     """Write the package for ``eng`` to ``out`` (which must not exist yet).
 
     ``render_pdf`` renders one framework's PDF with the evidence root hash on its cover; pass
-    None to leave the reports out. ``sign_key`` is an unencrypted Ed25519 private key in PEM.
+    None to leave the reports out. The real renderer (``report_pdf``) renders the frameworks' reports
+    side by side in worker processes and takes an unchanged report from the cache (``pdfs``).
+    ``progress(framework, done, total)`` is told as each report is ready. ``sign_key`` is an
+    unencrypted Ed25519 private key in PEM.
     """
     out = Path(out)
     if out.exists():
@@ -173,9 +177,19 @@ def export_package(
                         raise PackageError(
                             f"the engagement names framework '{fid}', which the questionnaires do not define."
                         )
-                    pdf = Path(tmp) / f"{fid}.pdf"
-                    render_pdf(snap, catalog, fid, pdf, data_root)
-                    data = pdf.read_bytes()
+                if render_pdf is report_pdf:  # the real reports: side by side, unchanged ones from the cache
+                    from auditprep.package.pdfs import render_reports
+
+                    pdfs = render_reports(
+                        copy, catalog, info.frameworks, Path(tmp), data_root, snap.fingerprint(), progress=progress
+                    )
+                else:
+                    pdfs = {}
+                    for fid in info.frameworks:
+                        pdfs[fid] = Path(tmp) / f"{fid}.pdf"
+                        render_pdf(snap, catalog, fid, pdfs[fid], data_root)
+                for fid in info.frameworks:
+                    data = pdfs[fid].read_bytes()
                     path = f"reports/{fid}.pdf"
                     members.append((path, data))
                     report_entries.append(entry(path, data, "report"))

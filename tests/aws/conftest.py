@@ -170,6 +170,8 @@ class FaultProxy:
         self.throttle: dict[str, int] = {}
         self.seen: list[str] = []
         self.arrivals: list[float] = []  # monotonic time each request was logged here
+        # (time, access key id, region, signing service, operation) of every request, from its signature
+        self.scoped: list[tuple[float, str, str, str, str]] = []
         # up to this many seconds of random delay before a request is logged: the scheduling and
         # network delays that move arrivals closer together than the client spaced them
         self.jitter = 0.0
@@ -205,9 +207,12 @@ class FaultProxy:
             with self.lock:
                 delay = self._random.uniform(0, self.jitter)
             time.sleep(delay)
+        cred = req.headers.get("Authorization", "").partition("Credential=")[2].split(",")[0].split("/")
         with self.lock:
             self.seen.append(op)
             self.arrivals.append(time.monotonic())
+            if len(cred) >= 4:
+                self.scoped.append((self.arrivals[-1], cred[0], cred[2], cred[3], op))
             throttle_left = self.throttle.get(op, 0)
             if throttle_left:
                 self.throttle[op] = throttle_left - 1

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from auditprep.application.importing import import_results
 from auditprep.catalog import Catalog
-from auditprep.imports import ImportMappings, findings_from_evidence, import_results
+from auditprep.imports import ImportMappings, findings_from_evidence
 from auditprep.models import FindingStatus
 from auditprep.store import Engagement
 

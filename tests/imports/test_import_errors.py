@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from auditprep.application.importing import import_results
 from auditprep.catalog import Catalog
 from auditprep.errors import InvalidInput
-from auditprep.imports import ImportFileError, import_results
+from auditprep.imports import ImportFileError
 from auditprep.store import Engagement
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,9 @@ from kit import MINI, build_every_record
 from auditprep.catalog import Catalog, load_catalog
 from auditprep.package import export_package
 from auditprep.store import Engagement
+
+# Reports rendered by these tests are never kept in the user's own report cache (the cache has tests of its own).
+os.environ.setdefault("AUDITPREP_REPORT_CACHE", "off")
 
 
 @pytest.fixture(scope="session")

@@ -101,7 +101,8 @@ def synthetic(tmp_path: Path, catalog: Catalog) -> Engagement:
 @pytest.fixture(scope="session")
 def real(tmp_path_factory: pytest.TempPathFactory, catalog: Catalog, moto_endpoint: str, lab, docker_url: str):  # noqa: F811
     """Evidence collected from moto's planted AWS estate and the Docker lab, evaluated, then answered."""
-    from auditprep.collect.run import AwsOptions, aws_runner, collect_into, docker_runner
+    from auditprep.application.collecting import collect as collect_into
+    from auditprep.collect.run import AwsOptions, aws_runner, docker_runner
 
     lab.create("report-attach", lab.tag("busybox"), user=ATTACH_HTML)
     folder = tmp_path_factory.mktemp("real")

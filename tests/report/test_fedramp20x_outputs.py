@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 from auditprep import schemas
+from auditprep.application.evaluation import reevaluate
 from auditprep.catalog import load_catalog
 from auditprep.cli import main
-from auditprep.collect.run import reevaluate
 from auditprep.demo import RECORDING, build_demo
 from auditprep.models import Evidence, Source
 from auditprep.store import Engagement, parse_iso

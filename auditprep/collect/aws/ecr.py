@@ -19,6 +19,37 @@ LIFECYCLE = "aws.ecr.lifecycle_policy"
 IMAGE = "aws.ecr.image"
 
 
+def prefetch(ctx: RegionContext, _shared: Shared) -> None:
+    """The registry's reads that need nothing from the first phase, sent alongside it (the same
+    calls ``collect`` makes, in the same form, kept for it): only the scan summaries of images in
+    use wait for the task definitions."""
+    repos = ctx.prefetch(
+        "collect_all", "ecr", "DescribeRepositories", "repositories", PaginationConfig={"PageSize": 1000}
+    )
+    config = ctx.prefetch("call", "ecr", "GetRegistryScanningConfiguration")
+    if isinstance(repos, ApiFailure):
+        return
+    if not isinstance(config, ApiFailure):
+        for batch in chunks([r["repositoryName"] for r in repos], 25):
+            answer = ctx.prefetch("call", "ecr", "BatchGetRepositoryScanningConfiguration", repositoryNames=batch)
+            if isinstance(answer, ApiFailure):
+                break
+
+    def per_repository(repo: dict[str, Any]) -> None:
+        name = repo["repositoryName"]
+        ctx.prefetch("call", "ecr", "GetLifecyclePolicy", repositoryName=name)
+        ctx.prefetch(
+            "collect_all",
+            "ecr",
+            "DescribeImages",
+            "imageDetails",
+            repositoryName=name,
+            PaginationConfig={"PageSize": 1000},
+        )
+
+    ctx.map(per_repository, repos)
+
+
 def collect(ctx: RegionContext, shared: Shared) -> None:
     acct, region = ctx.account.account_id, ctx.region
     try:

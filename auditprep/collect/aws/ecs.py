@@ -8,6 +8,7 @@ references (Secrets Manager or SSM ARNs) and are kept as they are.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from auditprep.collect import redact
@@ -76,7 +77,31 @@ def redact_task_definition(td: dict[str, Any]) -> tuple[dict[str, Any], tuple[st
     return out, tuple(dict.fromkeys(done))
 
 
+_FAMILIES = {"status": "ACTIVE", "PaginationConfig": {"PageSize": 100}}
+
+
+def _read_families_ahead(ctx: RegionContext) -> None:
+    """The families and their latest revisions, read while the clusters and services are: they do
+    not depend on them (answers kept for ``collect``, which records them in its own order)."""
+    try:
+        families = ctx.prefetch("collect_all", "ecs", "ListTaskDefinitionFamilies", "families", **_FAMILIES)
+        if not isinstance(families, ApiFailure):
+            refs = list(dict.fromkeys(families))
+            ctx.map(lambda ref: ctx.prefetch("call", "ecs", "DescribeTaskDefinition", taskDefinition=ref), refs)
+    except Exception:  # noqa: BLE001 - cancelled or unexpected: collect makes the calls itself then
+        return
+
+
 def collect(ctx: RegionContext, shared: Shared) -> None:
+    ahead = threading.Thread(target=_read_families_ahead, args=(ctx,), name="auditprep-ecs-ahead", daemon=True)
+    try:
+        _collect(ctx, shared, ahead)
+    finally:
+        if ahead.ident is not None:
+            ahead.join()
+
+
+def _collect(ctx: RegionContext, shared: Shared, ahead: threading.Thread) -> None:
     acct, region = ctx.account.account_id, ctx.region
     try:
         cluster_arns = ctx.collect_all("ecs", "ListClusters", "clusterArns", PaginationConfig={"PageSize": 100})
@@ -84,6 +109,7 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
         for kind in (CLUSTER, SERVICE, TASK_DEFINITION):
             ctx.attempt(kind, "ecs:ListClusters", failure=f)
         return
+    ahead.start()  # ECS answers: read the task definitions while the clusters and services are
 
     clusters: list[dict[str, Any]] = []
     cluster_failure: ApiFailure | None = None
@@ -161,10 +187,9 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
 
     # task definitions: the latest ACTIVE revision of each family, then in-use revisions not yet seen
     family_failure: ApiFailure | None = None
+    ahead.join()
     try:
-        families = ctx.collect_all(
-            "ecs", "ListTaskDefinitionFamilies", "families", status="ACTIVE", PaginationConfig={"PageSize": 100}
-        )
+        families = ctx.collect_all("ecs", "ListTaskDefinitionFamilies", "families", **_FAMILIES)
     except ApiFailure as f:
         family_failure, families = f, []
     seen: set[str] = set()

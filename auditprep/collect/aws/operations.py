@@ -80,9 +80,17 @@ OPERATIONS: tuple[Operation, ...] = (
 
 # Obtaining credentials for --role-arn is not a read of the audited account, so it is not in the
 # read policy; the identity that assumes the roles needs it on exactly those role ARNs.
-ASSUME_ROLE = Operation("sts", "AssumeRole", "read other accounts through --role-arn")
+ASSUME_ROLE = Operation("sts", "AssumeRole", "read other accounts through --role-arn or --org-role")
 
-_BY_KEY = {(op.service, op.name): op for op in OPERATIONS}
+# With --org-role, the organisation's accounts are listed from the management account (or a
+# delegated administrator); these reads are added to the policy only then.
+ORGANIZATIONS: tuple[Operation, ...] = (
+    Operation("organizations", "ListAccounts", "the organisation's accounts (--org-role)"),
+    Operation("organizations", "ListAccountsForParent", "the accounts of each OU given with --ou"),
+    Operation("organizations", "ListChildren", "the OUs below each OU given with --ou"),
+)
+
+_BY_KEY = {(op.service, op.name): op for op in (*OPERATIONS, *ORGANIZATIONS)}
 
 
 def declared(service: str, name: str) -> Operation | None:
@@ -94,12 +102,14 @@ def action(service: str, name: str) -> str:
     return op.action if op else f"{_IAM_PREFIX.get(service, service)}:{name}"
 
 
-def iam_policy(role_arns: Iterable[str] = ()) -> dict[str, Any]:
+def iam_policy(role_arns: Iterable[str] = (), org_role: str | None = None) -> dict[str, Any]:
     """The minimal read-only IAM policy for exactly the operations the collector uses.
 
     ``role_arns``: when given, a second statement lets the collecting identity assume those roles.
+    ``org_role``: the role name assumed in every account of the organisation (``--org-role``):
+    adds the Organizations reads and assuming that role name in any account.
     """
-    actions = sorted({op.action for op in OPERATIONS})
+    actions = sorted({op.action for op in (*OPERATIONS, *(ORGANIZATIONS if org_role else ()))})
     statements: list[dict[str, Any]] = [
         {
             "Sid": "AuditprepReadOnlyEvidence",
@@ -109,6 +119,8 @@ def iam_policy(role_arns: Iterable[str] = ()) -> dict[str, Any]:
         }
     ]
     roles = sorted(set(role_arns))
+    if org_role:
+        roles.append(f"arn:aws:iam::*:role/{org_role.split(':role/', 1)[-1]}")
     if roles:
         statements.append(
             {"Sid": "AuditprepAssumeAuditRoles", "Effect": "Allow", "Action": [ASSUME_ROLE.action], "Resource": roles}

@@ -1,8 +1,8 @@
-"""How the collector talks to AWS: clients, the global request-rate limit, calls and their outcomes.
+"""How the collector talks to AWS: clients, the request-rate limits, calls and their outcomes.
 
 Every client carries botocore adaptive retries and timeouts, a guard that refuses operations not
 declared in ``operations.OPERATIONS`` (so nothing but the declared reads can ever be sent), and a
-shared limit on requests per second across all threads, held as the server counts, so a
+limit per account, region and service (see ``ratelimit``), held as the server counts, so a
 production account is never hammered. A failed call becomes an ``ApiFailure`` that says which IAM action it needed and
 which ``CallStatus`` it maps to; collectors turn it into recorded evidence, never into silence.
 """
@@ -10,8 +10,6 @@ which ``CallStatus`` it maps to; collectors turn it into recorded evidence, neve
 from __future__ import annotations
 
 import threading
-import time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -19,214 +17,21 @@ from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from botocore.config import Config
-from botocore.exceptions import (
-    BotoCoreError,
-    ClientError,
-    ConnectTimeoutError,
-    EndpointConnectionError,
-    NoCredentialsError,
-    ReadTimeoutError,
-)
 
-from auditprep.collect import redact
 from auditprep.collect.aws import operations
+from auditprep.collect.aws.failures import (  # noqa: F401 - re-exported for the service collectors
+    ApiFailure,
+    Cancelled,
+    classify,
+    ids_of,
+    request_id,
+)
+from auditprep.collect.aws.ratelimit import Counters, Gate, Limits, RateLimiter, throttle_code  # noqa: F401
 from auditprep.collect.base import Recorder
 from auditprep.models import CallStatus, Scope
 
 if TYPE_CHECKING:
     import boto3
-
-_DENIED = {
-    "AccessDenied",
-    "AccessDeniedException",
-    "UnauthorizedOperation",
-    "UnauthorizedException",
-    "AuthorizationError",
-    "AuthorizationErrorException",
-    "Forbidden",
-}
-_THROTTLED = {
-    "Throttling",
-    "ThrottlingException",
-    "ThrottledException",
-    "RequestLimitExceeded",
-    "TooManyRequestsException",
-    "RequestThrottled",
-    "RequestThrottledException",
-    "SlowDown",
-    "ProvisionedThroughputExceededException",
-}
-
-
-class ApiFailure(Exception):
-    """One API call that did not succeed, classified.
-
-    ``request_ids``: the AWS request id of the failed call, when AWS answered with one, so a
-    denied or failed read is as traceable as a successful one. ``unsupported``: the endpoint does
-    not offer the operation at all (as opposed to refusing this identity or failing).
-    """
-
-    def __init__(
-        self,
-        status: CallStatus,
-        action: str,
-        message: str,
-        code: str = "",
-        request_ids: tuple[str, ...] = (),
-        unsupported: bool = False,
-    ):
-        super().__init__(message)
-        self.status = status
-        self.action = action
-        self.message = message
-        self.code = code
-        self.request_ids = request_ids
-        self.unsupported = unsupported
-
-
-_UNSUPPORTED = {"UnknownOperationException", "InvalidAction", "UnsupportedOperation", "UnsupportedOperationException"}
-
-
-def request_id(response: Any) -> str:
-    """The AWS request id of one answer: ``ResponseMetadata.RequestId``, else the request id header."""
-    if not isinstance(response, dict):
-        return ""
-    meta = response.get("ResponseMetadata") or {}
-    found = meta.get("RequestId")
-    if not found:
-        headers = {str(k).lower(): v for k, v in (meta.get("HTTPHeaders") or {}).items()}
-        found = headers.get("x-amzn-requestid") or headers.get("x-amz-request-id") or ""
-    return str(found)
-
-
-def ids_of(*objs: Any) -> tuple[str, ...]:
-    """The request ids carried by answers (``Traced`` objects or ``ApiFailure``), in order, once each."""
-    out: dict[str, None] = {}
-    for obj in objs:
-        for rid in getattr(obj, "request_ids", ()) or ():
-            if rid:
-                out[rid] = None
-    return tuple(out)
-
-
-class Cancelled(Exception):
-    """The run was cancelled; the task stops where it is."""
-
-
-def classify(exc: Exception, action: str) -> ApiFailure:
-    """Map a botocore exception to a recorded outcome with a one-sentence reason."""
-    if isinstance(exc, ClientError):
-        if getattr(exc, "operation_name", None) == "AssumeRole":
-            action = operations.ASSUME_ROLE.action
-        err = exc.response.get("Error", {})
-        code = str(err.get("Code", ""))
-        rid = request_id(exc.response)
-        rids = (rid,) if rid else ()
-        text, _ = redact.text(str(err.get("Message", "")).strip())
-        status_code = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
-        if code in _DENIED or (status_code == 403 and "denied" in text.lower()):
-            return ApiFailure(
-                CallStatus.ACCESS_DENIED,
-                action,
-                f"the identity lacks permission for {action} ({code}{': ' + text if text else ''})",
-                code,
-                rids,
-            )
-        if code in _THROTTLED:
-            return ApiFailure(
-                CallStatus.THROTTLED, action, f"{action} was still throttled after retries ({code})", code, rids
-            )
-        if status_code == 404 and not code.strip("0123456789"):
-            return ApiFailure(
-                CallStatus.ERROR,
-                action,
-                f"{action} is not supported by this endpoint (HTTP 404)",
-                code,
-                rids,
-                unsupported=True,
-            )
-        detail = f"{code}: {text}" if text and code else (text or code or "no detail")
-        return ApiFailure(
-            CallStatus.ERROR, action, f"{action} failed ({detail[:300]})", code, rids, unsupported=code in _UNSUPPORTED
-        )
-    if isinstance(exc, NoCredentialsError):
-        return ApiFailure(
-            CallStatus.ERROR,
-            action,
-            "no AWS credentials were found; give --profile NAME, set AWS_PROFILE, or sign in with 'aws sso login'",
-            "NoCredentials",
-        )
-    if isinstance(exc, (EndpointConnectionError, ConnectTimeoutError)):
-        return ApiFailure(CallStatus.ERROR, action, f"the endpoint could not be reached ({exc})", "Unreachable")
-    if isinstance(exc, ReadTimeoutError):
-        return ApiFailure(CallStatus.ERROR, action, f"{action} timed out", "Timeout")
-    if isinstance(exc, BotoCoreError):
-        return ApiFailure(CallStatus.ERROR, action, f"{action} failed ({exc})", type(exc).__name__)
-    raise exc
-
-
-class RateLimiter:
-    """At most ``rate`` requests in any one second, counted the way the server counts them.
-
-    A token bucket spaces requests as they leave this process, but the server sees them when they
-    arrive, and scheduling and network delays move arrivals closer together: spaced exactly 20 per
-    second here, the benchmark's server logged 22 to 25 in its busiest second. So a request holds
-    its place from the moment it is sent until one window after its answer came back: the server
-    saw it somewhere in between, and no other arrangement of arrivals can put more than the limit
-    inside one window. Under ``rate`` 1 the window widens to ``1 / rate`` seconds and holds one.
-
-    ``acquire`` before each attempt is sent, ``release`` once its answer (or failure) is in; both
-    from the same thread, which may hold one place at a time.
-    """
-
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic):
-        if not rate > 0:
-            raise ValueError("the request rate must be positive")
-        self.rate = rate
-        self.window = 1.0 if rate >= 1 else 1.0 / rate
-        self.allowance = max(1, int(rate * self.window))
-        self._clock = clock
-        self._cond = threading.Condition()
-        self._answered: deque[float] = deque()  # when each recent answer came back, oldest first
-        self._in_flight: dict[int, float] = {}  # thread id -> when its request was sent
-
-    def acquire(self) -> None:
-        me = threading.get_ident()
-        with self._cond:
-            if me in self._in_flight:  # an earlier attempt of this thread ended without a release
-                self._finish(me)
-            while True:
-                now = self._clock()
-                while self._answered and self._answered[0] + self.window <= now:
-                    self._answered.popleft()
-                if len(self._answered) + len(self._in_flight) < self.allowance:
-                    self._in_flight[me] = now
-                    return
-                if self._in_flight:
-                    self._forget_ended_threads()
-                wait = self._answered[0] + self.window - now if self._answered else 1.0
-                self._cond.wait(min(wait, 1.0))
-
-    def release(self) -> None:
-        with self._cond:
-            if threading.get_ident() in self._in_flight:
-                self._finish(threading.get_ident())
-                self._cond.notify()
-
-    @property
-    def in_flight(self) -> int:
-        """Requests sent and not yet answered."""
-        with self._cond:
-            return len(self._in_flight)
-
-    def _finish(self, ident: int) -> None:
-        del self._in_flight[ident]
-        self._answered.append(self._clock())
-
-    def _forget_ended_threads(self) -> None:
-        alive = {t.ident for t in threading.enumerate()}
-        for ident in [i for i in self._in_flight if i not in alive]:
-            self._finish(ident)
 
 
 class UndeclaredOperation(RuntimeError):
@@ -272,14 +77,18 @@ def _jsonable(value: Any, rids: tuple[str, ...] = ()) -> Any:
 
 @dataclass
 class Runtime:
-    """Settings shared by every account: limiter, botocore config, cancellation."""
+    """Settings shared by every account: the limits, botocore config, cancellation."""
 
-    limiter: RateLimiter
+    limits: Limits
     config: Config
     cancel: threading.Event
 
+    @property
+    def counters(self) -> Counters:
+        return self.limits.counters
+
     @classmethod
-    def build(cls, *, max_rps: float, max_workers: int, max_attempts: int, cancel: threading.Event) -> Runtime:
+    def build(cls, *, max_rps: float | None, max_workers: int, max_attempts: int, cancel: threading.Event) -> Runtime:
         config = Config(
             retries={"mode": "adaptive", "max_attempts": max_attempts},
             connect_timeout=5,
@@ -287,7 +96,7 @@ class Runtime:
             max_pool_connections=max(10, max_workers * 2),
             user_agent_extra="auditprep",
         )
-        return cls(RateLimiter(max_rps), config, cancel)
+        return cls(Limits(max_rps), config, cancel)
 
 
 @dataclass
@@ -306,6 +115,12 @@ class Account:
     # (region, IAM action) -> request ids of the calls made, for the scope-level records
     _calls: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
 
+    def release(self) -> None:
+        """Drop the clients and call notes once the account's work is done (they are made again if needed)."""
+        with self._lock:
+            self._clients.clear()
+            self._calls.clear()
+
     def note_call(self, region: str, action: str, rid: str) -> None:
         if rid:
             with self._lock:
@@ -322,32 +137,62 @@ class Account:
             found = self._clients.get(key)
             if found is None:
                 found = self.session.client(service, region_name=region, config=self.runtime.config)
-                _instrument(found, service, self.runtime)
+                _instrument(found, service, self.runtime, self.account_id, region)
                 self._clients[key] = found
             return found
 
 
-def _instrument(client: Any, service: str, runtime: Runtime) -> None:
+def _instrument(client: Any, service: str, runtime: Runtime, account: str, region: str) -> None:
     def guard(model: Any, **_: Any) -> None:
         if operations.declared(service, model.name) is None:
             raise UndeclaredOperation(f"{service}:{model.name} is not in the declared read-only operations")
 
     client.meta.events.register_first(f"before-call.{client.meta.service_model.service_id.hyphenize()}", guard)
-    limit(client, runtime.limiter)
+    limits = runtime.limits
+    limit(client, lambda op: limits.gates(account, region, service, op), runtime.counters)
 
 
-def limit(client: Any, limiter: RateLimiter) -> None:
-    """Put every attempt ``client`` sends (retries included) under ``limiter``: a place is taken just
-    before the request leaves and given back when its answer has been read, or the call failed."""
+_current = threading.local()  # per thread: client id -> (operation being called, gates held)
+
+
+def limit(client: Any, gates: Gate | Callable[[str], list[Gate]], counters: Counters | None = None) -> None:
+    """Put every attempt ``client`` sends (retries included) under ``gates`` (one limiter, or the
+    limiters of each operation): a place is taken just before the request leaves and given back
+    when its answer has been read, or the call failed."""
+    key = id(client)
+    resolve: Callable[[str], list[Gate]] = (
+        (lambda _op: [gates]) if hasattr(gates, "acquire") else gates  # type: ignore[assignment,list-item,return-value]
+    )
+
+    def state() -> dict[int, Any]:
+        found = getattr(_current, "clients", None)
+        if found is None:
+            found = _current.clients = {}
+        return found
+
+    def calling(model: Any, **_: Any) -> None:
+        state()[key] = (model.name, [])
 
     def taken(**_: Any) -> None:
-        limiter.acquire()
+        op, _held = state().get(key, ("", []))
+        held = resolve(op)
+        for gate in held:
+            gate.acquire()
+        state()[key] = (op, held)
+        if counters is not None:
+            counters.sent()
 
-    def given_back(**_: Any) -> None:
-        limiter.release()
+    def given_back(**kwargs: Any) -> None:
+        op, held = state().get(key, ("", []))
+        for gate in reversed(held):
+            gate.release()
+        state()[key] = (op, [])
+        if counters is not None and throttle_code(kwargs.get("parsed_response")):
+            counters.throttled()
 
     events = client.meta.events
     service_id = client.meta.service_model.service_id.hyphenize()
+    events.register(f"before-call.{service_id}", calling)
     events.register(f"before-send.{service_id}", taken)
     events.register(f"response-received.{service_id}", given_back)
     events.register(f"after-call-error.{service_id}", given_back)
@@ -379,6 +224,30 @@ class RegionContext:
     account: Account
     region: str
     recorder: Recorder
+    # answers read ahead of when they are recorded (``prefetch``): key -> answer or ApiFailure
+    _early: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)
+
+    def prefetch(self, how: str, service: str, operation: str, *args: Any, **params: Any) -> Any:
+        """Make a call now (``how``: "call" or "collect_all") and keep its answer, or its failure, for
+        the first identical call later: reads that do not depend on an earlier phase go out
+        alongside it, and are still recorded in their own phase, in order."""
+        key = (how, service, operation, args, repr(sorted(params.items())))
+        try:
+            found: Any = getattr(self, how)(service, operation, *args, **params)
+        except ApiFailure as failure:
+            found = failure
+        self._early[key] = found
+        return found
+
+    def _early_answer(
+        self, how: str, service: str, operation: str, args: tuple[Any, ...], params: dict[str, Any]
+    ) -> Any:
+        if not self._early:
+            return None
+        found = self._early.pop((how, service, operation, args, repr(sorted(params.items()))), None)
+        if isinstance(found, ApiFailure):
+            raise found
+        return found
 
     @property
     def scope(self) -> Scope:
@@ -408,6 +277,9 @@ class RegionContext:
     def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
         """One call; returns the JSON-safe response or raises ``ApiFailure``."""
         self.check_cancel()
+        early = self._early_answer("call", service, operation, (), params)
+        if early is not None:
+            return early  # type: ignore[no-any-return]
         client = self.client(service)
         method = getattr(client, _snake(operation))
         act = operations.action(service, operation)
@@ -449,6 +321,9 @@ class RegionContext:
 
     def collect_all(self, service: str, operation: str, key: str, **params: Any) -> list[Any]:
         """Every item of every page; the list (a ``TracedList``) carries the request ids of all its pages."""
+        early = self._early_answer("collect_all", service, operation, (key,), params)
+        if early is not None:
+            return early  # type: ignore[no-any-return]
         out = TracedList()
         rids: list[str] = []
         for page in self.pages(service, operation, key, **params):

@@ -76,14 +76,34 @@ class Shared:
     trails: dict[str, dict[str, dict[str, Any]]] = field(default_factory=lambda: defaultdict(dict))
     # (account, region) -> whether Inspector scans ECR images there (None = unknown)
     inspector_ecr: dict[tuple[str, str], bool | None] = field(default_factory=dict)
+    # (account, region) whose registry has been read; accounts whose images another account's
+    # task definitions named after that (their registry is read again at the end)
+    registries_read: set[tuple[str, str]] = field(default_factory=set)
+    late: set[str] = field(default_factory=set)
+
+    def registry_read(self, account: str, regions: list[str]) -> None:
+        with self.lock:
+            self.registries_read.update((account, r) for r in regions)
+
+    def forget(self, account: str) -> None:
+        """Drop an account's own facts once its work is done. Image references into its registry
+        stay: another account's task definitions may still name its images."""
+        with self.lock:
+            for table in (self.in_use_digests, self.log_groups, self.kms_keys, self.inspector_ecr):
+                for key in [k for k in table if k[0] == account]:
+                    del table[key]
+            self.trails.pop(account, None)
 
     def use_image(self, image: str, referrer: str) -> ImageRef:
         ref = ImageRef.parse(image)
         where = ref.ecr
         if where is not None:
+            referrer_account = referrer.split(":")[4] if referrer.count(":") >= 5 else ""
             with self.lock:
                 bucket = self.images_in_use[(where[0], where[1], ref.repository)]
                 bucket[ref.digest or ref.tag or "latest"].add(referrer)
+                if referrer_account != where[0] and (where[0], where[1]) in self.registries_read:
+                    self.late.add(where[0])
         return ref
 
     def use_log_group(self, account: str, region: str, name: str, referrer: str) -> None:

@@ -155,7 +155,7 @@ def collect(ctx: RegionContext, shared: Shared) -> None:
                 "Username": ev.get("Username", ""),
                 "Resources": ev.get("Resources", []),
                 "CloudTrailEvent": detail,
-                "auditprep_derived": {"describes_at": _when(ev.get("EventTime")), "lookup_window": window},
+                "auditprep_derived": {"describes_at": _when(ev.get("EventTime"))},
             }
             records.append(data)
             ctx.item(

@@ -80,6 +80,8 @@ def normalise_url(url: str) -> str:
     if not sep:
         raise CollectionError(f"'{url}' is neither a Docker host URL nor a Docker context name.")
     scheme = scheme.lower()
+    if scheme == "http+unix":  # how the Docker SDK stores a socket in the contexts it writes
+        scheme = "unix"
     if scheme == "unix":
         return "unix://" + "/" + rest.lstrip("/")
     if scheme in ("tcp", "http", "https", "ssh"):
@@ -250,3 +252,27 @@ def why_unreachable(exc: BaseException, target: HostTarget, timeout: float = DEF
 
 def unreachable_sentence(exc: BaseException, target: HostTarget, timeout: float = DEFAULT_TIMEOUT) -> str:
     return f"Could not reach the Docker daemon at {target.url}: {why_unreachable(exc, target, timeout)}."
+
+
+def context_names() -> list[str]:
+    """Every Docker context of this user, in the Docker CLI's order (``default`` first)."""
+    try:
+        return [c.Name for c in ContextAPI.contexts()]
+    except docker.errors.DockerException as exc:
+        raise CollectionError(f"The Docker contexts could not be read: {exc}.") from None
+
+
+def read_hosts_file(path: str) -> list[str]:
+    """Host URLs or context names, one a line; blank lines and ``#`` comments are ignored."""
+    try:
+        with open(path, encoding="utf-8") as f:
+            lines = f.read().splitlines()
+    except OSError as exc:
+        raise CollectionError(f"The Docker hosts file '{path}' could not be read ({exc.strerror or exc}).") from None
+    except UnicodeDecodeError:
+        raise CollectionError(f"The Docker hosts file '{path}' is not UTF-8 text.") from None
+    out = [line.split("#", 1)[0].strip() for line in lines]
+    hosts = [h for h in out if h]
+    if not hosts:
+        raise CollectionError(f"The Docker hosts file '{path}' names no host.")
+    return hosts

@@ -20,9 +20,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Button, Checkbox, DataTable, Input, Label, ProgressBar, Static
 
+from auditprep.application.collecting import collect as collect_into
 from auditprep.collect.base import Progress
-from auditprep.collect.run import CollectSummary, collect_into
+from auditprep.collect.run import CollectSummary
 from auditprep.models import CallStatus
+from auditprep.progress import CollectCounts
 from auditprep.tui.dialogs.engagement import split_list
 from auditprep.tui.messages import CollectFinished, CollectProgress
 from auditprep.tui.screens.base import SectionScreen
@@ -112,6 +114,7 @@ class CollectScreen(SectionScreen):
                 yield Button("Cancel", id="cancel", variant="error", disabled=True)
             yield Label("", id="collect-status")
             yield ProgressBar(id="collect-progress", show_eta=False)
+            yield Label("", id="collect-counts")
             table: DataTable[Content | str] = DataTable(id="collect-live", cursor_type="row")
             table.add_column("Source", key="source", width=7)
             table.add_column("Scope", key="scope", width=30)
@@ -194,6 +197,8 @@ class CollectScreen(SectionScreen):
         self._cancel = threading.Event()
         self._collecting = True
         self._rows.clear()
+        self._counts = CollectCounts()
+        self.query_one("#collect-counts", Label).update("")
         live = self.query_one("#collect-live", DataTable)
         live.clear()
         for wid in ("#outcome-title", "#collect-outcome", "#gaps-title", "#collect-gaps"):
@@ -245,6 +250,11 @@ class CollectScreen(SectionScreen):
 
     def on_collect_progress(self, message: CollectProgress) -> None:
         p = message.progress
+        counts = getattr(self, "_counts", None)
+        if counts is None:
+            counts = self._counts = CollectCounts()
+        counts.add(p)
+        self.query_one("#collect-counts", Label).update(counts.line())
         table = self.query_one("#collect-live", DataTable)
         key = message.key
         done = f"{p.done}/{p.total}" if p.total else str(p.done)
@@ -276,7 +286,7 @@ class CollectScreen(SectionScreen):
             self.notify("Collection finished; the outcome is on the Collect screen (4).", title="Collect")
 
     def _show_outcome(self, summary: CollectSummary, cancelled: bool) -> None:
-        stored = sum(len(r.outcome.evidence) for r in summary.results if r.outcome)
+        stored = sum(r.stored for r in summary.results)
         unreachable = [r for r in summary.results if r.error]
         words = "Cancelled; what was collected is stored" if cancelled else "Done"
         status = f"{words}: {stored:,} evidence item(s) from {len(summary.results) - len(unreachable)} source(s)."
