@@ -60,7 +60,7 @@ async def test_review_mode_shows_everything_and_refuses_every_edit(
         await expect_nothing(pilot, app, "t")
         await expect_nothing(pilot, app, "x")
         offered = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
-        assert {"comment", "flag"} <= offered and not {"attest", "exception"} & offered
+        assert {"comment", "flag"} <= offered and not {"attest", "exception", "decide"} & offered
         # the session refuses too, whatever calls it
         screen.attempt(app.session.attest, "HRD-01", 30)
         await settle(pilot, app)

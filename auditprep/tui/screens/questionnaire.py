@@ -86,7 +86,7 @@ class QuestionnaireScreen(SectionScreen):
         reviewing = self.session.reviewing
         if action in ("comment", "flag"):
             return reviewing
-        if action in ("attest", "exception", "next_unanswered"):
+        if action in ("attest", "exception", "decide", "next_unanswered"):
             return not self.session.readonly
         return True
 
