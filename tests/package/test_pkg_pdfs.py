@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from pkg_kit import MINI, T0, Clock, build_engagement
+from kit import MINI, T0, Clock
+from kit import build_every_record as build_engagement
 from pypdf import PdfReader
 from test_pkg_export import members
 
