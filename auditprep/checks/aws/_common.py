@@ -7,10 +7,10 @@ check gives the same answer every time it runs over the same evidence.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
 from typing import Any
 
 from auditprep.checks.engine import EvidenceView, Result
+from auditprep.evaluate.vulns.records import parse_time  # one reading of AWS times everywhere
 from auditprep.models import Evidence, FindingStatus, Scope
 
 
@@ -49,20 +49,6 @@ def scope_result(status: FindingStatus, scope: Scope, message: str) -> Result:
 def resource_gaps(view: EvidenceView, kinds: Iterable[str], scope: Scope) -> bool:
     """Whether any resource-level call of these kinds failed in the scope (the engine reports those)."""
     return any(g.resource and g.scope == scope for kind in kinds for g in view.gaps(kind))
-
-
-def parse_time(value: Any) -> datetime | None:
-    if isinstance(value, datetime):
-        return value if value.tzinfo else value.replace(tzinfo=UTC)
-    if isinstance(value, (int, float)):
-        return datetime.fromtimestamp(value, tz=UTC)
-    if isinstance(value, str) and value:
-        try:
-            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return None
-        return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-    return None
 
 
 def age_days(ev: Evidence, value: Any) -> int | None:

@@ -179,6 +179,7 @@ def with_deadlines(v: VulnerabilityAge, as_of: date, frameworks: Iterable[str] =
 
 
 def parse_time(value: Any) -> datetime | None:
+    """A time as AWS and scanners write it (ISO 8601, epoch seconds, a date), in UTC; None if unreadable."""
     if isinstance(value, datetime):
         return value if value.tzinfo else value.replace(tzinfo=UTC)
     if isinstance(value, date):
