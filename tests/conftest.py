@@ -49,3 +49,17 @@ def private_user_folders(tmp_path_factory: pytest.TempPathFactory):
         os.environ.pop("XDG_DATA_HOME", None)
     else:
         os.environ["XDG_DATA_HOME"] = saved
+
+
+@pytest.fixture(autouse=True)
+def quick_event_history(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """CloudTrail allows 2 LookupEvents a second per account and region, and the collectors keep to
+    it: about four seconds of every collection. moto has no such limit, so collections run in this
+    process read the event history at full speed, as the short retry sleeps do for back-off. Tests
+    marked ``real_limits`` and collections run as a separate ``auditprep`` process keep the real rule."""
+    if request.node.get_closest_marker("real_limits"):
+        return
+    from auditprep.collect.aws import ratelimit
+
+    fast = ratelimit.Rule(1000, 1000, "tests: moto has no LookupEvents limit")
+    monkeypatch.setitem(ratelimit.OPERATION_RULES, ("cloudtrail", "LookupEvents"), fast)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import logging
 import random
 import threading
 import time
@@ -31,6 +32,8 @@ moto_server = pytest.importorskip("moto.server", reason="moto[server] is not ins
 
 @pytest.fixture(scope="session")
 def moto_endpoint() -> Iterator[str]:
+    # werkzeug logs every request at INFO, and pytest keeps each record: thousands per test, for nothing
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
     server = moto_server.ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()

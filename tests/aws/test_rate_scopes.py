@@ -52,6 +52,7 @@ def test_each_region_keeps_its_own_limit_and_regions_run_side_by_side(fault_prox
     assert elapsed < 2 * ((calls - 4) / 3) + 6  # not one region after the other
 
 
+@pytest.mark.real_limits
 def test_an_action_with_a_lower_documented_limit_keeps_its_own_on_top_of_its_service():
     limits = Limits()
     lookup = limits.gates("111122223333", R1, "cloudtrail", "LookupEvents")
