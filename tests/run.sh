@@ -49,4 +49,6 @@ if [ -z "${DOCKER_HOST:-}" ] && [ "$(id -u)" = 0 ] && command -v dockerd >/dev/n
   fi
 fi
 
-.venv/bin/python -m pytest -q --durations=15 "$@"  # the slowest tests are named, to keep the suite fast
+# One worker per core; the tests that share the Docker lab or the demo's PDFs stay on one worker
+# (tests/conftest.py). The slowest tests are named, to keep the suite fast.
+.venv/bin/python -m pytest -q -n auto --dist loadgroup --durations=15 "$@"

@@ -12,25 +12,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from auditprep.catalog import load_catalog
-from auditprep.demo import build_demo
-from auditprep.report import render_report
-from auditprep.store import Engagement
-
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def pdfs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    catalog = load_catalog()
-    folder = tmp_path_factory.mktemp("print")
-    build_demo(folder / "demo.engagement", catalog)
-    out = {}
-    with Engagement.open(folder / "demo.engagement", readonly=True) as eng:
-        for fw in ("hipaa", "pci-dss"):
-            out[fw] = render_report(eng, catalog, framework=fw, fmt="pdf", out=folder / f"{fw}.pdf")
-        out["playbook"] = render_report(eng, catalog, framework=None, fmt="pdf", kind="playbook", out=folder / "pb.pdf")
-    return out
+def pdfs(demo) -> dict[str, Path]:
+    return {which: demo.pdf(which) for which in ("hipaa", "pci-dss", "playbook")}
 
 
 def _smallest_text(page) -> tuple[float, str]:  # type: ignore[no-untyped-def]

@@ -20,15 +20,12 @@ import io
 import json
 import re
 from collections import Counter, defaultdict
-from pathlib import Path
 
 import pytest
 from pypdf import PdfReader
 
-from auditprep.catalog import load_catalog
-from auditprep.demo import build_demo
 from auditprep.models import Finding, FindingStatus
-from auditprep.report import html_of, render_report, report_bytes
+from auditprep.report import html_of, report_bytes
 from auditprep.report.context import build_context
 from auditprep.report.facts import Facts
 from auditprep.report.playbook import build_playbook
@@ -40,10 +37,8 @@ FRAMEWORK = "pci-dss"
 
 
 @pytest.fixture(scope="module")
-def story(tmp_path_factory):
-    catalog = load_catalog()
-    path = tmp_path_factory.mktemp("story") / "demo.engagement"
-    build_demo(path, catalog)
+def story(demo):
+    catalog, path = demo.catalog, demo.path
     with Engagement.open(path, readonly=True) as eng:
         facts = Facts.load(eng)
         ctx = build_context(eng, catalog, FRAMEWORK, facts=facts)
@@ -59,6 +54,7 @@ def story(tmp_path_factory):
         "csv": list(csv.DictReader(io.StringIO(report_bytes(ctx, catalog, "csv").decode()))),
         "oscal": json.loads(report_bytes(ctx, catalog, "oscal")),
         "playbook_html": html_of(playbook, catalog, "html"),
+        "pdf": demo.pdf,
     }
     return out
 
@@ -372,13 +368,9 @@ def _squash(text: str) -> str:
 
 
 @pytest.mark.slow
-def test_pdfs_tell_the_same_story(story, tmp_path: Path) -> None:
-    catalog, facts = story["catalog"], story["facts"]
-    with Engagement.open(story["path"], readonly=True) as eng:
-        playbook_pdf = render_report(
-            eng, catalog, framework=None, fmt="pdf", out=tmp_path / "playbook.pdf", kind="playbook", facts=facts
-        )
-        report_pdf = render_report(eng, catalog, framework=FRAMEWORK, fmt="pdf", out=tmp_path / "pci.pdf", facts=facts)
+def test_pdfs_tell_the_same_story(story) -> None:
+    facts = story["facts"]
+    playbook_pdf, report_pdf = story["pdf"]("playbook"), story["pdf"](FRAMEWORK)
     # the playbook: every detection source as the checks found it
     reader = PdfReader(playbook_pdf)
     text = _squash(" ".join(p.extract_text() for p in reader.pages))

@@ -17,9 +17,7 @@ import pytest
 from botocore import xform_name
 from pypdf import PdfReader
 
-from auditprep.catalog import load_catalog
-from auditprep.demo import build_demo
-from auditprep.report import html_of, render_report
+from auditprep.report import html_of
 from auditprep.report.playbook import build_playbook
 from auditprep.store import Engagement
 
@@ -48,15 +46,10 @@ DOCKER_CAPTURE = {
 
 
 @pytest.fixture(scope="module")
-def drafted(tmp_path_factory):
-    catalog = load_catalog()
-    path = tmp_path_factory.mktemp("pb") / "demo.engagement"
-    build_demo(path, catalog)
-    with Engagement.open(path, readonly=True) as eng:
-        ctx = build_playbook(eng, catalog)
-        page = html_of(ctx, catalog, "pdf")
-        pdf = render_report(eng, catalog, framework=None, fmt="pdf", out=path.parent / "pb.pdf", kind="playbook")
-    return page, pdf
+def drafted(demo):
+    with Engagement.open(demo.path, readonly=True) as eng:
+        page = html_of(build_playbook(eng, demo.catalog), demo.catalog, "pdf")
+    return page, demo.pdf("playbook")
 
 
 def _blocks(page: str, section: str | None = None) -> list[str]:
