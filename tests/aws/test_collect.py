@@ -315,3 +315,19 @@ def test_every_aws_record_carries_the_request_id_of_its_call(collected):
     assert missing == [], "\n".join(map(str, missing))
     for e in collected.outcome.evidence:
         assert all(isinstance(rid, str) and rid.strip() for rid in e.request_ids), (e.operation, e.kind)
+
+
+def test_each_scan_summary_is_read_once_though_it_is_read_early(collected):
+    # ECR's early reads ask for an in-use image's scan summary while ECS is still reading the task
+    # definitions; the second phase records that answer instead of asking again
+    summarised = [
+        e
+        for e in collected.outcome.evidence
+        if e.kind == "aws.ecr.image" and e.resource and "scan" in e.data["auditprep_derived"]
+    ]
+    asked = [c for c in collected.sessions.calls if c == ("ecr", "DescribeImageScanFindings")]
+    assert summarised, "no image in use lacked a scan summary: the test would prove nothing"
+    assert len(asked) == len(summarised)
+    for e in summarised:
+        assert e.data["auditprep_derived"]["in_use_by_task_definitions"], e.resource
+        assert e.data["auditprep_derived"]["scan"]["imageScanStatus"], e.resource

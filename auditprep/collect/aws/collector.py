@@ -13,8 +13,9 @@ identity and the account's region list) use ``region="global"``.
 
 The run has four phases because later services need what earlier ones found: (1) ECS, EKS,
 trail lists, GuardDuty, Security Hub CSPM, Config, Inspector status, load balancers and
-certificates, and ECR's reads that need none of that; (2) ECR, which marks images the task
-definitions in use run, and trail status;
+certificates, and ECR's reads (its images' scan summaries as soon as ECS has read the task
+definitions in use that name them); (2) ECR, recorded with the images the task definitions in use
+run, and trail status;
 (3) the log groups those resources write to, and Inspector findings of images in use; (4) the
 KMS keys all of them use. Each account goes through its phases on its own (a few accounts at a
 time), and within a phase its (region, service) tasks run on a thread pool shared by all.
@@ -86,6 +87,7 @@ RegionTask = Callable[[RegionContext, Shared], None]
 # (service label, function, evidence kinds it records) per phase
 _PHASE1: tuple[tuple[str, RegionTask, tuple[str, ...]], ...] = (
     ("ecs", ecs.collect, (ecs.CLUSTER, ecs.SERVICE, ecs.TASK_DEFINITION)),
+    ("ecr-reads", ecr.prefetch, ()),  # recorded in phase 2; the longest reads, so started first
     ("eks", eks.collect, (eks.CLUSTER, eks.VERSION, eks.NODEGROUP)),
     ("cloudtrail", cloudtrail.list_trails, (cloudtrail.TRAIL,)),
     ("guardduty", guardduty.collect, (guardduty.DETECTOR,)),
@@ -99,7 +101,6 @@ _PHASE1: tuple[tuple[str, RegionTask, tuple[str, ...]], ...] = (
         trail_history.collect,
         (trail_history.EVENT, trail_history.REVISION, trail_history.CONFIG_HISTORY),
     ),
-    ("ecr-reads", ecr.prefetch, ()),  # recorded in phase 2, once the images in use are known
 )
 _PHASE2 = (("ecr", ecr.collect, (ecr.REGISTRY_SCANNING, ecr.REPOSITORY, ecr.LIFECYCLE, ecr.IMAGE)),)
 _PHASE3 = (

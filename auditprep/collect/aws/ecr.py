@@ -8,10 +8,11 @@ are identified as ``<repositoryUri>@<digest>``.
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
-from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks, ids_of
-from auditprep.collect.aws.shared import Shared
+from auditprep.collect.aws.runtime import FAN_OUT, ApiFailure, RegionContext, chunks, ids_of
+from auditprep.collect.aws.shared import ImageRef, Shared
 
 REGISTRY_SCANNING = "aws.ecr.registry_scanning"
 REPOSITORY = "aws.ecr.repository"
@@ -19,17 +20,24 @@ LIFECYCLE = "aws.ecr.lifecycle_policy"
 IMAGE = "aws.ecr.image"
 
 
-def prefetch(ctx: RegionContext, _shared: Shared) -> None:
-    """The registry's reads that need nothing from the first phase, sent alongside it (the same
-    calls ``collect`` makes, in the same form, kept for it): only the scan summaries of images in
-    use wait for the task definitions."""
+def prefetch(ctx: RegionContext, shared: Shared) -> None:
+    """The registry's reads, sent alongside the first phase (the same calls ``collect`` makes, in
+    the same form, kept for it). Three streams at once, all under the region's ECR limit: the
+    per-repository scanning configuration; each repository's lifecycle policy and images; and the
+    scan summaries of the images in use, each as soon as ECS has read a task definition in use
+    naming it and its repository's images are known."""
     repos = ctx.prefetch(
         "collect_all", "ecr", "DescribeRepositories", "repositories", PaginationConfig={"PageSize": 1000}
     )
     config = ctx.prefetch("call", "ecr", "GetRegistryScanningConfiguration")
     if isinstance(repos, ApiFailure):
         return
-    if not isinstance(config, ApiFailure):
+    images: dict[str, list[dict[str, Any]]] = {}
+    all_read = threading.Event()
+
+    def scanning_configuration() -> None:
+        if isinstance(config, ApiFailure):
+            return
         for batch in chunks([r["repositoryName"] for r in repos], 25):
             answer = ctx.prefetch("call", "ecr", "BatchGetRepositoryScanningConfiguration", repositoryNames=batch)
             if isinstance(answer, ApiFailure):
@@ -38,7 +46,7 @@ def prefetch(ctx: RegionContext, _shared: Shared) -> None:
     def per_repository(repo: dict[str, Any]) -> None:
         name = repo["repositoryName"]
         ctx.prefetch("call", "ecr", "GetLifecyclePolicy", repositoryName=name)
-        ctx.prefetch(
+        found = ctx.prefetch(
             "collect_all",
             "ecr",
             "DescribeImages",
@@ -46,8 +54,66 @@ def prefetch(ctx: RegionContext, _shared: Shared) -> None:
             repositoryName=name,
             PaginationConfig={"PageSize": 1000},
         )
+        if isinstance(found, list):
+            images[name] = found
 
-    ctx.map(per_repository, repos)
+    def repositories() -> None:
+        try:
+            ctx.map(per_repository, repos, width=2 * FAN_OUT)
+        finally:
+            all_read.set()
+
+    streams = (scanning_configuration, repositories, lambda: _prefetch_scans(ctx, shared, images, all_read))
+    ctx.map(lambda stream: stream(), streams)
+
+
+def _prefetch_scans(
+    ctx: RegionContext, shared: Shared, images: dict[str, list[dict[str, Any]]], all_read: threading.Event
+) -> None:
+    """The scan summary of each image in use that DescribeImages did not summarise, requested as
+    ``collect`` would request it, once both the task definition naming it and the repository's
+    images have been read."""
+    here = (ctx.account.account_id, ctx.region)
+    asked: set[str] = set()
+    pending: list[str] = []
+
+    def resolve(raws: list[str]) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
+        waiting: list[str] = []
+        for raw in raws:
+            ref = ImageRef.parse(raw)
+            if ref.ecr != here:
+                continue
+            found = images.get(ref.repository)
+            if found is None:
+                if not all_read.is_set():
+                    waiting.append(raw)
+                continue
+            key = ref.digest or ref.tag or "latest"
+            for image in found:
+                digest = image.get("imageDigest", "")
+                if key in (digest, *image.get("imageTags", [])) and "imageScanStatus" not in image:
+                    if digest not in asked:
+                        asked.add(digest)
+                        out.append((ref.repository, digest))
+        pending[:] = waiting
+        return out
+
+    def scan(found: tuple[str, str]) -> None:
+        repo, digest = found
+        ctx.prefetch(
+            "call",
+            "ecr",
+            "DescribeImageScanFindings",
+            repositoryName=repo,
+            imageId={"imageDigest": digest},
+            maxResults=1,
+        )
+
+    for fresh in shared.feed(*here).follow():
+        ctx.map(scan, resolve(pending + fresh))
+    all_read.wait()
+    ctx.map(scan, resolve(pending))
 
 
 def collect(ctx: RegionContext, shared: Shared) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from auditprep.collect import redact
 from auditprep.collect.aws.runtime import ApiFailure, RegionContext, chunks, ids_of
-from auditprep.collect.aws.shared import ImageRef, Shared
+from auditprep.collect.aws.shared import ImageRef, InUseFeed, Shared
 from auditprep.models import CallStatus
 
 CLUSTER = "aws.ecs.cluster"
@@ -80,25 +80,34 @@ def redact_task_definition(td: dict[str, Any]) -> tuple[dict[str, Any], tuple[st
 _FAMILIES = {"status": "ACTIVE", "PaginationConfig": {"PageSize": 100}}
 
 
-def _read_families_ahead(ctx: RegionContext) -> None:
+def _read_families_ahead(ctx: RegionContext, feed: InUseFeed) -> None:
     """The families and their latest revisions, read while the clusters and services are: they do
-    not depend on them (answers kept for ``collect``, which records them in its own order)."""
+    not depend on them (answers kept for ``collect``, which records them in its own order). Each
+    task definition's images go to ``feed`` as it arrives, for ECR's early reads."""
+
+    def describe(ref: str) -> None:
+        td = ctx.prefetch("call", "ecs", "DescribeTaskDefinition", taskDefinition=ref)
+        if isinstance(td, dict):
+            feed.task_definition(td.get("taskDefinition") or {})
+
     try:
         families = ctx.prefetch("collect_all", "ecs", "ListTaskDefinitionFamilies", "families", **_FAMILIES)
         if not isinstance(families, ApiFailure):
-            refs = list(dict.fromkeys(families))
-            ctx.map(lambda ref: ctx.prefetch("call", "ecs", "DescribeTaskDefinition", taskDefinition=ref), refs)
+            ctx.map(describe, list(dict.fromkeys(families)))
     except Exception:  # noqa: BLE001 - cancelled or unexpected: collect makes the calls itself then
         return
 
 
 def collect(ctx: RegionContext, shared: Shared) -> None:
-    ahead = threading.Thread(target=_read_families_ahead, args=(ctx,), name="auditprep-ecs-ahead", daemon=True)
+    feed = shared.feed(ctx.account.account_id, ctx.region)
+    feed.begin()
+    ahead = threading.Thread(target=_read_families_ahead, args=(ctx, feed), name="auditprep-ecs-ahead", daemon=True)
     try:
         _collect(ctx, shared, ahead)
     finally:
         if ahead.ident is not None:
             ahead.join()
+        feed.finish()
 
 
 def _collect(ctx: RegionContext, shared: Shared, ahead: threading.Thread) -> None:
@@ -178,6 +187,7 @@ def _collect(ctx: RegionContext, shared: Shared, ahead: threading.Thread) -> Non
         for td in tds:
             in_use.setdefault(td, set()).add(s["serviceArn"])
         ctx.item(SERVICE, "ecs:DescribeServices", s["serviceArn"], s, name=s.get("serviceName", ""))
+    shared.feed(acct, region).services_read(set(in_use))
     ctx.attempt(
         SERVICE,
         "ecs:ListServices",

@@ -112,6 +112,9 @@ class Account:
     home_region: str = "us-east-1"
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    # clients are made one at a time (a boto3 session is not safe to share while it makes one),
+    # under a lock of their own: a call through a client already made never waits for that
+    _making: threading.Lock = field(default_factory=threading.Lock, repr=False)
     # (region, IAM action) -> request ids of the calls made, for the scope-level records
     _calls: dict[tuple[str, str], list[str]] = field(default_factory=dict, repr=False)
 
@@ -135,10 +138,16 @@ class Account:
         key = (service, region)
         with self._lock:
             found = self._clients.get(key)
+        if found is not None:
+            return found
+        with self._making:
+            with self._lock:
+                found = self._clients.get(key)
             if found is None:
                 found = self.session.client(service, region_name=region, config=self.runtime.config)
                 _instrument(found, service, self.runtime, self.account_id, region)
-                self._clients[key] = found
+                with self._lock:
+                    self._clients[key] = found
             return found
 
 

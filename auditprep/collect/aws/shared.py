@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,6 +57,65 @@ def region_of_arn(arn: str) -> str | None:
 
 
 @dataclass
+class InUseFeed:
+    """The images that one region's task definitions in use name, published by ECS while it reads
+    them, so that ECR's early reads can fetch those images' scan summaries alongside ECS rather than
+    after the first phase. It only warms a cache: the second phase records from what ECS recorded."""
+
+    cond: threading.Condition = field(default_factory=threading.Condition)
+    started: bool = False
+    done: bool = False
+    in_use: set[str] | None = None  # task definition ARNs the services run, once the services are read
+    described: dict[str, list[str]] = field(default_factory=dict)  # task definition ARN -> its images
+
+    def begin(self) -> None:
+        with self.cond:
+            self.started = True
+            self.cond.notify_all()
+
+    def services_read(self, task_definitions: set[str]) -> None:
+        with self.cond:
+            self.in_use = set(task_definitions)
+            self.cond.notify_all()
+
+    def task_definition(self, td: dict[str, Any]) -> None:
+        images = [str(c.get("image", "")) for c in td.get("containerDefinitions", []) if c.get("image")]
+        with self.cond:
+            self.described[str(td.get("taskDefinitionArn", ""))] = images
+            self.cond.notify_all()
+
+    def finish(self) -> None:
+        with self.cond:
+            self.done = True
+            self.cond.notify_all()
+
+    def follow(self) -> Iterator[list[str]]:
+        """The images of the task definitions in use, each once, in lists as they become known,
+        until ECS is done; nothing when ECS has not started on the region (no waiting on work that
+        may still be queued)."""
+        sent: set[str] = set()
+        while True:
+            with self.cond:
+                while True:
+                    fresh = self._fresh(sent)
+                    over = self.done or not self.started
+                    if fresh or over:
+                        break
+                    self.cond.wait()
+            if fresh:
+                sent.update(fresh)
+                yield fresh
+            elif over:
+                return
+
+    def _fresh(self, sent: set[str]) -> list[str]:
+        if self.in_use is None:
+            return []
+        found = (i for arn, images in self.described.items() if arn in self.in_use for i in images)
+        return [i for i in dict.fromkeys(found) if i not in sent]
+
+
+@dataclass
 class Shared:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # (account, region, repository) -> image reference (tag or digest) -> task definition ARNs
@@ -80,6 +140,12 @@ class Shared:
     # task definitions named after that (their registry is read again at the end)
     registries_read: set[tuple[str, str]] = field(default_factory=set)
     late: set[str] = field(default_factory=set)
+    # (account, region) -> the images its task definitions in use name, as ECS reads them
+    feeds: dict[tuple[str, str], InUseFeed] = field(default_factory=dict)
+
+    def feed(self, account: str, region: str) -> InUseFeed:
+        with self.lock:
+            return self.feeds.setdefault((account, region), InUseFeed())
 
     def registry_read(self, account: str, regions: list[str]) -> None:
         with self.lock:
@@ -89,7 +155,7 @@ class Shared:
         """Drop an account's own facts once its work is done. Image references into its registry
         stay: another account's task definitions may still name its images."""
         with self.lock:
-            for table in (self.in_use_digests, self.log_groups, self.kms_keys, self.inspector_ecr):
+            for table in (self.in_use_digests, self.log_groups, self.kms_keys, self.inspector_ecr, self.feeds):
                 for key in [k for k in table if k[0] == account]:
                     del table[key]
             self.trails.pop(account, None)
