@@ -167,7 +167,7 @@ _current = threading.local()  # per thread: client id -> (operation being called
 def limit(client: Any, gates: Gate | Callable[[str], list[Gate]], counters: Counters | None = None) -> None:
     """Put every attempt ``client`` sends (retries included) under ``gates`` (one limiter, or the
     limiters of each operation): a place is taken just before the request leaves and given back
-    when its answer has been read, or the call failed."""
+    as soon as its answer has arrived (before it is parsed), or the call failed."""
     key = id(client)
     resolve: Callable[[str], list[Gate]] = (
         (lambda _op: [gates]) if hasattr(gates, "acquire") else gates  # type: ignore[assignment,list-item,return-value]
@@ -199,10 +199,17 @@ def limit(client: Any, gates: Gate | Callable[[str], list[Gate]], counters: Coun
         if counters is not None and throttle_code(kwargs.get("parsed_response")):
             counters.throttled()
 
+    def answered(**_: Any) -> None:  # the answer is in: its place is given back before it is parsed
+        op, held = state().get(key, ("", []))
+        for gate in reversed(held):
+            gate.release()
+        state()[key] = (op, [])
+
     events = client.meta.events
     service_id = client.meta.service_model.service_id.hyphenize()
     events.register(f"before-call.{service_id}", calling)
     events.register(f"before-send.{service_id}", taken)
+    events.register(f"before-parse.{service_id}", answered)
     events.register(f"response-received.{service_id}", given_back)
     events.register(f"after-call-error.{service_id}", given_back)
 
