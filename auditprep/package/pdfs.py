@@ -153,6 +153,9 @@ def render_reports(
             if progress is not None:
                 progress(fid, done, len(frameworks))
         return out
+    # the longest reports first (a report's time follows its framework's requirement count), so that
+    # fewer workers than reports finish together rather than one long report starting last
+    todo.sort(key=lambda fid: -len(catalog.frameworks[fid].requirements) if fid in catalog.frameworks else 0)
     # spawned, not forked: the parent may have threads (a progress line) holding locks a fork would copy
     spawn = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(width, mp_context=spawn, initializer=_start_worker, initargs=(catalog,)) as pool:
