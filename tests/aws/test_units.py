@@ -3,6 +3,7 @@ and check branches that moto cannot produce (evidence built by hand, as the coll
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime
 
 import pytest
@@ -12,7 +13,7 @@ from auditprep.checks import load_all
 from auditprep.checks.engine import evaluate
 from auditprep.collect.aws.ecs import redact_task_definition
 from auditprep.collect.aws.runtime import classify
-from auditprep.collect.aws.shared import ImageRef
+from auditprep.collect.aws.shared import ImageRef, InUseFeed
 from auditprep.models import CallStatus, Evidence, FindingStatus, Scope, Source
 
 from .test_collect import check_metadata
@@ -170,3 +171,29 @@ def test_critical_finding_ages_are_measured_from_collection_time():
     del finding.data["packageVulnerabilityDetails"]
     [f] = _findings(evidence, "aws.inspector.critical_age")
     assert f.status is FindingStatus.NOT_EVALUATED and "no publication date or severity" in f.message
+
+
+def _td(arn: str, *images: str) -> dict:
+    return {"taskDefinitionArn": arn, "containerDefinitions": [{"image": i} for i in images]}
+
+
+def test_the_in_use_feed_gives_each_image_of_a_task_definition_in_use_once_as_it_is_read():
+    feed = InUseFeed()
+    feed.begin()
+    got: list[list[str]] = []
+    reader = threading.Thread(target=lambda: got.extend(feed.follow()))
+    reader.start()
+    feed.task_definition(_td("td:a", "repo/a:1"))  # read before the services are: held until then
+    feed.task_definition(_td("td:idle", "repo/idle:1"))  # no service runs it
+    feed.services_read({"td:a", "td:b", "td:c"})
+    feed.task_definition(_td("td:b", "repo/b:1", "repo/a:1"))
+    feed.task_definition(_td("td:c", "repo/c@sha256:0f"))
+    feed.finish()
+    reader.join(timeout=5)
+    assert not reader.is_alive()
+    images = [i for batch in got for i in batch]
+    assert sorted(images) == ["repo/a:1", "repo/b:1", "repo/c@sha256:0f"]
+
+
+def test_the_in_use_feed_never_waits_on_an_ecs_read_that_has_not_started():
+    assert list(InUseFeed().follow()) == []

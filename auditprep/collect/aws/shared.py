@@ -66,7 +66,8 @@ class InUseFeed:
     started: bool = False
     done: bool = False
     in_use: set[str] | None = None  # task definition ARNs the services run, once the services are read
-    described: dict[str, list[str]] = field(default_factory=dict)  # task definition ARN -> its images
+    described: dict[str, list[str]] = field(default_factory=dict)  # read before the services were
+    ready: list[str] = field(default_factory=list)  # images of task definitions in use, in order
 
     def begin(self) -> None:
         with self.cond:
@@ -76,12 +77,20 @@ class InUseFeed:
     def services_read(self, task_definitions: set[str]) -> None:
         with self.cond:
             self.in_use = set(task_definitions)
+            for arn, images in self.described.items():
+                if arn in self.in_use:
+                    self.ready.extend(images)
+            self.described.clear()
             self.cond.notify_all()
 
     def task_definition(self, td: dict[str, Any]) -> None:
+        arn = str(td.get("taskDefinitionArn", ""))
         images = [str(c.get("image", "")) for c in td.get("containerDefinitions", []) if c.get("image")]
         with self.cond:
-            self.described[str(td.get("taskDefinitionArn", ""))] = images
+            if self.in_use is None:
+                self.described[arn] = images
+            elif arn in self.in_use:
+                self.ready.extend(images)
             self.cond.notify_all()
 
     def finish(self) -> None:
@@ -92,27 +101,21 @@ class InUseFeed:
     def follow(self) -> Iterator[list[str]]:
         """The images of the task definitions in use, each once, in lists as they become known,
         until ECS is done; nothing when ECS has not started on the region (no waiting on work that
-        may still be queued)."""
+        may still be queued). One reader per feed."""
         sent: set[str] = set()
+        read = 0
         while True:
             with self.cond:
-                while True:
-                    fresh = self._fresh(sent)
-                    over = self.done or not self.started
-                    if fresh or over:
-                        break
+                while read == len(self.ready) and self.started and not self.done:
                     self.cond.wait()
+                fresh, read = self.ready[read:], len(self.ready)
+                over = self.done or not self.started
+            fresh = [i for i in dict.fromkeys(fresh) if i not in sent]
             if fresh:
                 sent.update(fresh)
                 yield fresh
             elif over:
                 return
-
-    def _fresh(self, sent: set[str]) -> list[str]:
-        if self.in_use is None:
-            return []
-        found = (i for arn, images in self.described.items() if arn in self.in_use for i in images)
-        return [i for i in dict.fromkeys(found) if i not in sent]
 
 
 @dataclass
