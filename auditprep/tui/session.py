@@ -80,6 +80,7 @@ class Session(AnswerWork):
     _attestations: dict[str, Attestation] | None = field(default=None, repr=False)
     _attachments: list[Attachment] | None = field(default=None, repr=False)
     _environment: Environment | None = field(default=None, repr=False)
+    _evidence: list[Evidence] | None = field(default=None, repr=False)
     _in_scope: list[Control] | None = field(default=None, repr=False)
     _pending: dict[str, Staged] = field(default_factory=dict, repr=False)
     _lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
@@ -230,14 +231,19 @@ class Session(AnswerWork):
             self._by_control = None
             self._attachments = None
             self._environment = None
+            self._evidence = None
             self.revision += 1
             self.evidence_revision += 1
 
     # --- evidence -----------------------------------------------------------------------
 
     def evidence(self) -> list[Evidence]:
-        """Every current evidence item, without its content (fast enough for 20,000 items)."""
-        return self.engagement.current_evidence(with_data=False)
+        """Every current evidence item, without its content, read once until ``reload`` (the
+        dashboard's suggestions and the evidence browser both need it; 20,000 items take a second)."""
+        with self._lock:
+            if self._evidence is None:
+                self._evidence = self.engagement.current_evidence(with_data=False)
+            return self._evidence
 
     def evidence_document(self, evidence_id: str) -> str:
         """The stored (already redacted) item as pretty JSON, for the raw evidence view."""

@@ -66,7 +66,8 @@ def next_steps(session: Session, collection: CollectionState | None = None, limi
                 section="collect",
             )
         )
-    stale = _stale_controls(session, controls)
+    # freshness reads every evidence item: only once the collection state (read in a worker) is in
+    stale = _stale_controls(session, controls) if collection is not None else []
     if stale:
         steps.append(
             NextStep(
