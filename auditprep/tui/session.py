@@ -241,9 +241,13 @@ class Session(AnswerWork):
         """Every current evidence item, without its content, read once until ``reload`` (the
         dashboard's suggestions and the evidence browser both need it; 20,000 items take a second)."""
         with self._lock:
-            if self._evidence is None:
-                self._evidence = self.engagement.current_evidence(with_data=False)
-            return self._evidence
+            found, revision = self._evidence, self.evidence_revision
+        if found is None:  # read outside the lock: the UI thread must not wait on a worker's read
+            found = self.engagement.current_evidence(with_data=False)
+            with self._lock:
+                if revision == self.evidence_revision:  # no collection since: keep it
+                    self._evidence = found
+        return found
 
     def evidence_document(self, evidence_id: str) -> str:
         """The stored (already redacted) item as pretty JSON, for the raw evidence view."""
