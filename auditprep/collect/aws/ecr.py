@@ -89,10 +89,9 @@ def _prefetch_scans(
                 if not all_read.is_set():
                     waiting.append(raw)
                 continue
-            key = ref.digest or ref.tag or "latest"
             for image in found:
                 digest = image.get("imageDigest", "")
-                if key in (digest, *image.get("imageTags", [])) and "imageScanStatus" not in image:
+                if ref.key in (digest, *image.get("imageTags", [])) and "imageScanStatus" not in image:
                     if digest not in asked:
                         asked.add(digest)
                         out.append((ref.repository, digest))

@@ -191,19 +191,16 @@ def limit(client: Any, gates: Gate | Callable[[str], list[Gate]], counters: Coun
         if counters is not None:
             counters.sent()
 
-    def given_back(**kwargs: Any) -> None:
-        op, held = state().get(key, ("", []))
-        for gate in reversed(held):
-            gate.release()
-        state()[key] = (op, [])
-        if counters is not None and throttle_code(kwargs.get("parsed_response")):
-            counters.throttled()
-
     def answered(**_: Any) -> None:  # the answer is in: its place is given back before it is parsed
         op, held = state().get(key, ("", []))
         for gate in reversed(held):
             gate.release()
         state()[key] = (op, [])
+
+    def given_back(**kwargs: Any) -> None:  # parsed, or failed: whatever is still held goes back
+        answered()
+        if counters is not None and throttle_code(kwargs.get("parsed_response")):
+            counters.throttled()
 
     events = client.meta.events
     service_id = client.meta.service_model.service_id.hyphenize()

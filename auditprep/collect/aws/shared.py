@@ -47,6 +47,11 @@ class ImageRef:
         m = _ECR_HOST.match(self.registry)
         return (m.group("account"), m.group("region")) if m else None
 
+    @property
+    def key(self) -> str:
+        """What names the image in its repository: the digest, else the tag (``latest`` when none)."""
+        return self.digest or self.tag or "latest"
+
     def as_dict(self) -> dict[str, Any]:
         return {"registry": self.registry, "repository": self.repository, "tag": self.tag, "digest": self.digest}
 
@@ -170,7 +175,7 @@ class Shared:
             referrer_account = referrer.split(":")[4] if referrer.count(":") >= 5 else ""
             with self.lock:
                 bucket = self.images_in_use[(where[0], where[1], ref.repository)]
-                bucket[ref.digest or ref.tag or "latest"].add(referrer)
+                bucket[ref.key].add(referrer)
                 if referrer_account != where[0] and (where[0], where[1]) in self.registries_read:
                     self.late.add(where[0])
         return ref
